@@ -1,0 +1,4 @@
+import VantageCapture
+import VantageWire
+
+print("vantage-benchgen: not built yet")

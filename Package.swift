@@ -1,0 +1,49 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// One set of compiler settings for every target: Swift 6 mode, strict imports, warnings are errors.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .treatAllWarnings(as: .error),
+]
+
+let package = Package(
+    name: "Vantage",
+    products: [
+        .executable(name: "vantage", targets: ["vantage"]),
+        .library(name: "VantageWire", targets: ["VantageWire"]),
+        .library(name: "VantageCapture", targets: ["VantageCapture"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .target(name: "VantageWire", swiftSettings: strictSettings),
+        .target(name: "VantageCapture", dependencies: ["VantageWire"], swiftSettings: strictSettings),
+        .systemLibrary(name: "CPcap", path: "Sources/CPcap"),
+        .target(name: "VantageLive", dependencies: ["CPcap", "VantageCapture"], swiftSettings: strictSettings),
+        .executableTarget(
+            name: "vantage",
+            dependencies: [
+                "VantageWire", "VantageCapture", "VantageLive",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "vantage-benchgen",
+            dependencies: ["VantageWire", "VantageCapture"],
+            path: "Benchmarks/BenchGen",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "VantageWireTests", dependencies: ["VantageWire"], swiftSettings: strictSettings),
+        .testTarget(name: "VantageCaptureTests", dependencies: ["VantageCapture"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "VantageCLITests",
+            dependencies: ["VantageWire", "VantageCapture", "VantageLive"],
+            swiftSettings: strictSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,5 @@
+import VantageCapture
+import VantageLive
+import VantageWire
+
+print("vantage")
