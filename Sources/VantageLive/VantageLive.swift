@@ -1,5 +1,3 @@
-import CPcap
-import VantageCapture
-
-/// VantageLive wraps libpcap: BPF filter compilation (offline and live) and live sources.
+/// VantageLive is the libpcap boundary: BPF filters compiled by libpcap (tcpdump's own syntax),
+/// applied to offline records today and to live interfaces later.
 public enum VantageLiveModule {}

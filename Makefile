@@ -1,0 +1,57 @@
+# Vantage: the README's two set-up commands are `make demo` and `make test`.
+# Both install what they need on a fresh Debian 12 machine (run as root).
+
+SWIFT        ?= swift
+CONFIG       ?= release
+BIN          := .build/$(CONFIG)/vantage
+DEBUG_BIN    := .build/debug/vantage
+FUZZ_SECONDS ?= 60
+DEMO_CAPTURES := Examples/keepalived-failover.pcap
+
+# Debian packages: libpcap for BPF filters, real peers and capture tools for the tests.
+APT_PACKAGES := libpcap-dev tcpdump tshark iproute2 nftables keepalived ucarp arpwatch time \
+                python3 clang libclang-rt-14-dev
+
+.PHONY: all deps build demo test unit-tests fuzz fuzz-smoke bench examples clean
+
+all: build
+
+# Installs missing packages without starting their daemons in this machine's namespace.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d; \
+	  trap 'rm -f /usr/sbin/policy-rc.d' EXIT; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+build: deps
+	$(SWIFT) build -c $(CONFIG) --product vantage
+
+demo: build
+	@echo "== vantage decode $(DEMO_CAPTURES) (first 25 frames)"
+	@$(BIN) decode $(DEMO_CAPTURES) | head -n 25
+	@echo "== per-protocol counts"
+	@$(BIN) decode --stats $(DEMO_CAPTURES)
+
+unit-tests: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+test: unit-tests fuzz-smoke
+
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run.sh
+
+fuzz-smoke: deps
+	FUZZ_SECONDS=10 Fuzz/run.sh
+
+bench: deps
+	Benchmarks/bench.sh
+
+examples: build
+	Examples/record.sh
+
+clean:
+	rm -rf .build Fuzz/bin

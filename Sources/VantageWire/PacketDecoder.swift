@@ -1,0 +1,277 @@
+/// Decodes a captured frame to its deepest known layer with closed switches:
+/// link type → EtherType → IP protocol → port.
+///
+/// Never traps; allocates nothing per frame. A failing layer keeps the outer layers and is
+/// recorded in ``DecodedPacket/stop``. Checksums that are cheap (IPv4 header, VRRP, CARP,
+/// Neighbor Discovery) are always verified; TCP/UDP/ICMP payload checksums only when
+/// ``verifyTransportChecksums`` is set, because captures taken on a sending host carry
+/// offloaded (unfilled) checksums and summing every payload costs a pass over all bytes.
+public struct PacketDecoder: Sendable {
+    /// TCP ports whose payload is decoded as the start of an HTTP message.
+    public var httpPorts: PortSet
+    /// Verify TCP, UDP, ICMP and ICMPv6 checksums over the whole segment.
+    public var verifyTransportChecksums: Bool
+
+    /// VLAN tags walked at most (deeper stacks stop decoding as malformed).
+    public static let maximumVLANTags = 8
+    /// HSRP's UDP ports: 1985 (v1, v2 over IPv4) and 2029 (v2 over IPv6).
+    public static let hsrpPorts: (UInt16, UInt16) = (1985, 2029)
+
+    /// A decoder with the given HTTP ports.
+    public init(httpPorts: [UInt16] = [80, 8000, 8008, 8080, 8888], verifyTransportChecksums: Bool = false) {
+        self.httpPorts = PortSet(httpPorts)
+        self.verifyTransportChecksums = verifyTransportChecksums
+    }
+
+    /// Decodes `frame`, captured with `linkType`, whose last `fcsLength` bytes are a frame check
+    /// sequence (not part of the packet).
+    public func decode(_ frame: Span<UInt8>, linkType: LinkType, fcsLength: Int = 0) -> DecodedPacket {
+        var packet = DecodedPacket()
+        let bytes = fcsLength > 0 && fcsLength <= frame.count
+            ? frame.extracting(0..<(frame.count - fcsLength)) : frame
+        do throws(DecodeError) {
+            try decodeLink(bytes, linkType: linkType, into: &packet)
+        } catch {
+            packet.stop = error
+        }
+        return packet
+    }
+
+    // MARK: - Link
+
+    private func decodeLink(
+        _ bytes: Span<UInt8>, linkType: LinkType, into packet: inout DecodedPacket
+    ) throws(DecodeError) {
+        switch linkType {
+        case .ethernet:
+            let ethernet = try EthernetHeader.parse(bytes)
+            packet.link = .ethernet(ethernet)
+            if ethernet.source.isMulticast { packet.anomalies.insert(.multicastSourceMAC) }
+            if ethernet.isIEEE8023 {
+                packet.networkOffset = EthernetHeader.length
+                packet.stopOffset = EthernetHeader.length
+                let llc = try LLCHeader.parse(bytes.extracting(EthernetHeader.length...))
+                packet.network = .llc(llc)
+                return
+            }
+            try decodeEtherType(ethernet.typeOrLength, bytes, at: EthernetHeader.length, into: &packet)
+        case .linuxSLL:
+            let header = try LinuxSLLHeader.parse(bytes)
+            packet.link = .linuxSLL(header)
+            try decodeEtherType(header.protocolType, bytes, at: LinuxSLLHeader.length, into: &packet)
+        case .linuxSLL2:
+            let header = try LinuxSLL2Header.parse(bytes)
+            packet.link = .linuxSLL2(header)
+            try decodeEtherType(header.protocolType, bytes, at: LinuxSLL2Header.length, into: &packet)
+        case .null, .loop:
+            let header = try NullHeader.parse(bytes, networkByteOrder: linkType == .loop)
+            packet.link = .null(header)
+            guard let type = header.networkType else { return }
+            try decodeEtherType(type, bytes, at: NullHeader.length, into: &packet)
+        default:
+            if linkType.isRawIP {
+                packet.link = .raw
+                try bytes.require(1, for: .raw)
+                let type: EtherType = bytes[0] >> 4 == 6 ? .ipv6 : .ipv4
+                try decodeEtherType(type, bytes, at: 0, into: &packet)
+            } else {
+                packet.link = .unsupported(linkType)
+            }
+        }
+    }
+
+    // MARK: - Network
+
+    private func decodeEtherType(
+        _ firstType: EtherType, _ bytes: Span<UInt8>, at start: Int, into packet: inout DecodedPacket
+    ) throws(DecodeError) {
+        var type = firstType
+        var offset = start
+        var tags = 0
+        while type.isVLANTag {
+            packet.stopOffset = offset
+            guard tags < Self.maximumVLANTags else {
+                throw .malformed(layer: .vlan, offset: 0, reason: "too many stacked VLAN tags")
+            }
+            let tag = try VLANTag.parse(bytes.extracting(offset...), tpid: type)
+            if packet.outerVLAN == nil {
+                packet.outerVLAN = tag
+            } else if packet.innerVLAN == nil {
+                packet.innerVLAN = tag
+            } else {
+                packet.extraVLANTags += 1
+            }
+            tags += 1
+            offset += VLANTag.length
+            type = tag.innerType
+        }
+        packet.networkOffset = offset
+        packet.stopOffset = offset
+        let payload = bytes.extracting(offset...)
+        switch type {
+        case .arp, .rarp:
+            let arp = try ARPPacket.parse(payload)
+            packet.network = .arp(arp)
+            if arp.isEthernetIPv4, let source = packet.sourceMAC, source != arp.senderMAC {
+                packet.anomalies.insert(.arpSenderMACMismatch)
+            }
+        case .ipv4:
+            let header = try IPv4Header.parse(payload)
+            packet.network = .ipv4(header)
+            if !header.headerChecksumValid { packet.anomalies.insert(.ipv4BadChecksum) }
+            if header.lengthExceedsCapture { packet.anomalies.insert(.ipLengthExceedsFrame) }
+            guard header.isFirstFragment else {
+                packet.anomalies.insert(.fragment)
+                return
+            }
+            if header.isFragment { packet.anomalies.insert(.fragment) }
+            let base = offset + header.payloadRange.lowerBound
+            try decodeIP(
+                header.protocol, payload.extracting(header.payloadRange), at: base,
+                pseudo: .ipv4(source: header.source, destination: header.destination),
+                hopLimit: header.ttl, into: &packet)
+        case .ipv6:
+            let header = try IPv6Header.parse(payload)
+            packet.network = .ipv6(header, nil)
+            if header.lengthExceedsCapture { packet.anomalies.insert(.ipLengthExceedsFrame) }
+            let ipPayload = payload.extracting(header.payloadRange)
+            let payloadBase = offset + header.payloadRange.lowerBound
+            packet.stopOffset = payloadBase
+            let walk = try IPv6ExtensionWalk.walk(ipPayload, firstHeader: header.nextHeader)
+            packet.network = .ipv6(header, walk)
+            if walk.isFragment { packet.anomalies.insert(.fragment) }
+            guard walk.isFirstFragment else { return }
+            try decodeIP(
+                walk.upperProtocol, ipPayload.extracting(walk.upperOffset...),
+                at: payloadBase + walk.upperOffset,
+                pseudo: .ipv6(source: header.source, destination: header.destination),
+                hopLimit: header.hopLimit, into: &packet)
+        case .nlbHeartbeat:
+            packet.network = .nlbHeartbeat(try NLBHeartbeat.parse(payload))
+        default:
+            packet.network = .other(type)
+        }
+    }
+
+    // MARK: - Transport
+
+    private func decodeIP(
+        _ proto: IPProtocol, _ bytes: Span<UInt8>, at offset: Int, pseudo: PseudoHeader,
+        hopLimit: UInt8, into packet: inout DecodedPacket
+    ) throws(DecodeError) {
+        packet.transportOffset = offset
+        packet.stopOffset = offset
+        switch proto {
+        case .tcp:
+            let header = try TCPHeader.parse(bytes)
+            packet.transport = .tcp(header)
+            if verifyTransportChecksums, !pseudo.verifies(bytes, protocol: .tcp) {
+                packet.anomalies.insert(.transportBadChecksum)
+            }
+            guard !header.payloadRange.isEmpty,
+                httpPorts.contains(header.sourcePort) || httpPorts.contains(header.destinationPort)
+            else { return }
+            decodeHTTP(bytes.extracting(header.payloadRange), at: offset + header.payloadRange.lowerBound, into: &packet)
+        case .udp:
+            let header = try UDPHeader.parse(bytes)
+            packet.transport = .udp(header)
+            if verifyTransportChecksums, UDPHeader.checksumValid(bytes, pseudo: pseudo) == false {
+                packet.anomalies.insert(.transportBadChecksum)
+            }
+            let ports = Self.hsrpPorts
+            if header.destinationPort == ports.0 || header.destinationPort == ports.1 {
+                let base = offset + header.payloadRange.lowerBound
+                packet.applicationOffset = base
+                packet.stopOffset = base
+                packet.application = .hsrp(try HSRPMessage.parse(bytes.extracting(header.payloadRange)))
+            }
+        case .icmp:
+            let message = try ICMPv4Message.parse(bytes)
+            packet.transport = .icmp(message)
+            if verifyTransportChecksums, message.checksumValid == false {
+                packet.anomalies.insert(.transportBadChecksum)
+            }
+        case .icmpv6:
+            let message = try ICMPv6Message.parse(bytes)
+            packet.transport = .icmpv6(message)
+            let isND = (133...137).contains(message.type)
+            if (isND || verifyTransportChecksums), !ICMPv6Message.checksumValid(bytes, pseudo: pseudo) {
+                packet.anomalies.insert(.transportBadChecksum)
+            }
+            guard isND else { return }
+            let nd = try NDMessage.parse(bytes)
+            packet.transport = .neighborDiscovery(message, nd)
+            if hopLimit != 255 { packet.anomalies.insert(.ndHopLimitNot255) }
+            if let source = packet.sourceMAC,
+                let linkLayer = nd.sourceLinkLayerAddress ?? nd.targetLinkLayerAddress,
+                linkLayer != source
+            {
+                packet.anomalies.insert(.ndLinkLayerMismatch)
+            }
+        case .igmp:
+            packet.transport = .igmp(try IGMPMessage.parse(bytes))
+        case .vrrp:
+            try decodeProtocol112(bytes, pseudo: pseudo, hopLimit: hopLimit, into: &packet)
+        default:
+            packet.transport = .other(proto)
+        }
+    }
+
+    private func decodeProtocol112(
+        _ bytes: Span<UInt8>, pseudo: PseudoHeader, hopLimit: UInt8, into packet: inout DecodedPacket
+    ) throws(DecodeError) {
+        if hopLimit != 255 { packet.anomalies.insert(.redundancyTTLNot255) }
+        switch Protocol112.classify(bytes) {
+        case .carp:
+            let carp = try CARPAdvertisement.parse(bytes)
+            packet.transport = .carp(carp)
+            if !carp.checksumValid { packet.anomalies.insert(.redundancyBadChecksum) }
+        case .vrrpV2, .vrrpV3, .unknown:
+            let isIPv6: Bool
+            if case .ipv6 = pseudo { isIPv6 = true } else { isIPv6 = false }
+            let vrrp = try VRRPAdvertisement.parse(bytes, isIPv6: isIPv6)
+            packet.transport = .vrrp(vrrp)
+            if vrrp.checksumKind(bytes, pseudo: pseudo) == .invalid {
+                packet.anomalies.insert(.redundancyBadChecksum)
+            }
+            let virtualMAC = MACAddress(rawValue: (isIPv6 ? 0x0000_5E00_0200 : 0x0000_5E00_0100) | UInt64(vrrp.vrid))
+            if let source = packet.sourceMAC, source != virtualMAC {
+                packet.anomalies.insert(.vrrpSourceNotVirtualMAC)
+            }
+        }
+    }
+
+    // MARK: - Application
+
+    private func decodeHTTP(_ bytes: Span<UInt8>, at offset: Int, into packet: inout DecodedPacket) {
+        // A segment on an HTTP port that does not start a request or response (a body, a
+        // continuation) is not an error: it is simply not a message head.
+        do throws(DecodeError) {
+            let message = try HTTPMessage.parse(bytes)
+            packet.application = .http(message)
+            packet.applicationOffset = offset
+        } catch {}
+    }
+}
+
+/// A set of TCP/UDP ports as a 65536-bit map: membership costs one load, no hashing.
+public struct PortSet: Sendable, Hashable {
+    private var words: [UInt64]
+
+    /// A set holding `ports`.
+    public init(_ ports: some Sequence<UInt16>) {
+        words = Array(repeating: 0, count: 1024)
+        for port in ports { words[Int(port >> 6)] |= 1 << UInt64(port & 63) }
+    }
+
+    /// Whether `port` is in the set.
+    @inline(__always)
+    public func contains(_ port: UInt16) -> Bool {
+        words[Int(port >> 6)] >> UInt64(port & 63) & 1 != 0
+    }
+
+    /// The ports in the set, ascending.
+    public var ports: [UInt16] {
+        (0...UInt16.max).filter(contains)
+    }
+}
