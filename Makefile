@@ -9,7 +9,7 @@ FUZZ_SECONDS ?= 60
 DEMO_CAPTURES := Examples/keepalived-failover.pcap
 
 # Debian packages: libpcap for BPF filters, real peers and capture tools for the tests.
-APT_PACKAGES := libpcap-dev tcpdump tshark iproute2 nftables keepalived ucarp arpwatch time \
+APT_PACKAGES := libpcap-dev tcpdump tshark iproute2 iputils-ping arping nftables keepalived ucarp arpwatch time \
                 python3 clang libclang-rt-14-dev
 
 .PHONY: all deps build demo test unit-tests fuzz fuzz-smoke bench examples clean
