@@ -85,11 +85,12 @@ import VantageWire
 
     /// A ucarp advertisement frame as captured [LAB]: Ethernet source 00:00:5e:00:00:07,
     /// 224.0.0.18, TOS 0x10, DF, TTL 255, protocol 112.
-    static let ucarpFrame = Upper.bytes(
-        """
-        01 00 5e 00 00 12 00 00 5e 00 00 07 08 00
-        45 10 00 38 5a 1f 40 00 ff 70 00 00 0a 00 00 01 e0 00 00 12
-        """) + CARPTests.advert
+    static let ucarpFrame =
+        Upper.bytes(
+            """
+            01 00 5e 00 00 12 00 00 5e 00 00 07 08 00
+            45 10 00 38 5a 1f 40 00 ff 70 00 00 0a 00 00 01 e0 00 00 12
+            """) + CARPTests.advert
 
     static func vrrpV2(count: Int) -> [UInt8] {
         var out: [UInt8] = []
@@ -101,7 +102,10 @@ import VantageWire
     @Test func tellsUcarpFromVRRP() throws {
         let payload = Self.ipPayload(Self.ucarpFrame)
         #expect(payload.count == 36)
-        #expect(MACAddress(Self.ucarpFrame[6], Self.ucarpFrame[7], Self.ucarpFrame[8], Self.ucarpFrame[9], Self.ucarpFrame[10], Self.ucarpFrame[11]) == CARPAdvertisement.ucarpSourceMAC(vhid: 7))
+        #expect(
+            MACAddress(
+                Self.ucarpFrame[6], Self.ucarpFrame[7], Self.ucarpFrame[8], Self.ucarpFrame[9], Self.ucarpFrame[10],
+                Self.ucarpFrame[11]) == CARPAdvertisement.ucarpSourceMAC(vhid: 7))
         #expect(Protocol112.classify(payload.span) == .carp)
         #expect(Protocol112Kind.classify(payload.span) == .carp)
         // What tcpdump shows: read as VRRPv2 it "parses" with 7 bogus addresses from the HMAC,
@@ -130,11 +134,12 @@ import VantageWire
 
     @Test func ethernetPaddingMustNotCount() {
         // A one-address VRRPv2 frame is 54 octets, padded to 60 on the wire.
-        var frame = Upper.bytes(
-            """
-            01 00 5e 00 00 12 02 aa 00 00 00 01 08 00
-            45 c0 00 28 00 00 00 00 ff 70 00 00 0a 63 00 01 e0 00 00 12
-            """) + VRRPTests.keepalived
+        var frame =
+            Upper.bytes(
+                """
+                01 00 5e 00 00 12 02 aa 00 00 00 01 08 00
+                45 c0 00 28 00 00 00 00 ff 70 00 00 0a 63 00 01 e0 00 00 12
+                """) + VRRPTests.keepalived
         frame += [0, 0, 0, 0, 0, 0]
         #expect(frame.count == 60)
         #expect(Protocol112.classify(Self.ipPayload(frame).span) == .vrrpV2)

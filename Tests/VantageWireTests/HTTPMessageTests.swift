@@ -7,8 +7,10 @@ import VantageWire
     /// seeds/002: the KEMP LoadMaster's health check, HTTP/1.0 HEAD without a Host header.
     static let loadMasterCheck = utf8("HEAD / HTTP/1.0\r\n\r\n")
     /// IIS answering a request without the bound host name.
-    static let iisReply = utf8("HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\n\r\n<h1>Bad Request (Invalid Hostname)</h1>")
-    static let getWithHost = utf8("GET /health?x=1 HTTP/1.1\r\nUser-Agent: probe\r\nhOsT: \t www.bussines.lab \r\nAccept: */*\r\n\r\nbody")
+    static let iisReply = utf8(
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\n\r\n<h1>Bad Request (Invalid Hostname)</h1>")
+    static let getWithHost = utf8(
+        "GET /health?x=1 HTTP/1.1\r\nUser-Agent: probe\r\nhOsT: \t www.bussines.lab \r\nAccept: */*\r\n\r\nbody")
 
     @Test func decodesTheHealthCheckWithoutHost() throws {
         let bytes = Self.loadMasterCheck
@@ -39,7 +41,9 @@ import VantageWire
         #expect(head.hasHostHeader)
         #expect(head.text(head.hostRange!, in: bytes.span) == "www.bussines.lab")
         #expect(head.headersComplete && head.bodyOffset == bytes.count - 4)
-        #expect(try HTTPMessage.parse(bytes.span).description(in: bytes.span) == "GET /health?x=1 HTTP/1.1, Host: www.bussines.lab")
+        #expect(
+            try HTTPMessage.parse(bytes.span).description(in: bytes.span)
+                == "GET /health?x=1 HTTP/1.1, Host: www.bussines.lab")
     }
 
     @Test func hostAfterTheBlankLineDoesNotCount() throws {
@@ -72,7 +76,10 @@ import VantageWire
     @Test func statusCodeMustBeThreeDigits() {
         for (text, offset) in [("HTTP/1.1 20x OK\r\n", 11), ("HTTP/1.1 2000 OK\r\n", 12), ("HTTP/1.1 20 OK\r\n", 11)] {
             let bytes = Self.utf8(text)
-            #expect(throws: DecodeError.malformed(layer: .http, offset: offset, reason: "status code is not 3 digits"), "\(text)") {
+            #expect(
+                throws: DecodeError.malformed(layer: .http, offset: offset, reason: "status code is not 3 digits"),
+                "\(text)"
+            ) {
                 try HTTPMessage.parse(bytes.span)
             }
         }
@@ -99,7 +106,8 @@ import VantageWire
                 _ = try HTTPMessage.parse(sample.span)
                 Issue.record("parsed \(sample)")
             } catch {
-                #expect(!error.isTruncation && error.layer == .http, "\(String(decoding: sample, as: UTF8.self)): \(error)")
+                #expect(
+                    !error.isTruncation && error.layer == .http, "\(String(decoding: sample, as: UTF8.self)): \(error)")
             }
         }
     }

@@ -36,7 +36,9 @@ import VantageWire
             header.description
                 == "Flags [S], seq 1377231734, win 65535, options [mss 1460,nop,wscale 6,sackOK,TS val 371382342 ecr 0], length 0"
         )
-        #expect(TCPHeader.checksumValid(Self.syn.span, pseudo: .ipv4(source: Self.client, destination: Self.server)) == true)
+        #expect(
+            TCPHeader.checksumValid(Self.syn.span, pseudo: .ipv4(source: Self.client, destination: Self.server)) == true
+        )
     }
 
     @Test func decodesTheSeedSYNACK() throws {
@@ -44,10 +46,13 @@ import VantageWire
         #expect(header.flags == [.syn, .ack])
         #expect(header.acknowledgment == TCPSequenceNumber(1_377_231_735))
         #expect(header.description == "Flags [S.], seq 1053809273, ack 1377231735, win 0, options [mss 1460], length 0")
-        #expect(TCPHeader.checksumValid(Self.synAck.span, pseudo: .ipv4(source: Self.server, destination: Self.client)) == true)
+        #expect(
+            TCPHeader.checksumValid(Self.synAck.span, pseudo: .ipv4(source: Self.server, destination: Self.client))
+                == true)
         // The backup CARP node's own address is not in the pseudo-header the server summed.
         let backup = IPv4Address(192, 168, 80, 252)
-        #expect(TCPHeader.checksumValid(Self.synAck.span, pseudo: .ipv4(source: Self.server, destination: backup)) == false)
+        #expect(
+            TCPHeader.checksumValid(Self.synAck.span, pseudo: .ipv4(source: Self.server, destination: backup)) == false)
     }
 
     @Test func emitReproducesTheWireBytes() throws {
@@ -102,7 +107,10 @@ import VantageWire
             #expect(!header.options.malformed, "cut at \(length)")
             #expect(header.description.hasSuffix("[|tcp]"))
         }
-        #expect(TCPHeader.checksumValid(Array(Self.syn[0..<30]).span, pseudo: .ipv4(source: Self.client, destination: Self.server), segmentLength: 40) == nil)
+        #expect(
+            TCPHeader.checksumValid(
+                Array(Self.syn[0..<30]).span, pseudo: .ipv4(source: Self.client, destination: Self.server),
+                segmentLength: 40) == nil)
     }
 
     @Test func dataOffsetBelowFiveIsMalformed() {

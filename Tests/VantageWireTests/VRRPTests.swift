@@ -104,7 +104,8 @@ import VantageWire
 
     @Test func lengthRules() throws {
         // The IP header says the payload is shorter than the count needs: malformed, not cut.
-        #expect(throws: DecodeError.malformed(layer: .vrrp, offset: 3, reason: "address count exceeds the IP payload")) {
+        #expect(throws: DecodeError.malformed(layer: .vrrp, offset: 3, reason: "address count exceeds the IP payload"))
+        {
             try VRRPAdvertisement.parse(Self.keepalived.span, declaredLength: 16)
         }
         // A snap-length cut with the declared length known: truncated.
@@ -140,7 +141,8 @@ import VantageWire
         #expect(
             VRRPAdvertisement.masterDownInterval(priority: 100, version: 3, advertisementIntervalCentiseconds: 100)
                 == 3.609375)
-        #expect(VRRPAdvertisement.skewTime(priority: 100, version: 3, advertisementIntervalCentiseconds: 200) == 1.21875)
+        #expect(
+            VRRPAdvertisement.skewTime(priority: 100, version: 3, advertisementIntervalCentiseconds: 200) == 1.21875)
         var resign = Self.keepalived
         resign[2] = 0
         #expect(try VRRPAdvertisement.parse(resign.span).isResigning)

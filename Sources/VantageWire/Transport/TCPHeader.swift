@@ -199,7 +199,8 @@ public struct TCPHeader: Sendable, Hashable, Encodable, CustomStringConvertible 
         segment.append16(destinationPort)
         segment.append32(sequence.rawValue)
         segment.append32(acknowledgment.rawValue)
-        segment.append8(offsetWords << 4 | (reservedBits & 0x07) << 1 | UInt8(truncatingIfNeeded: flags.rawValue >> 8) & 0x01)
+        segment.append8(
+            offsetWords << 4 | (reservedBits & 0x07) << 1 | UInt8(truncatingIfNeeded: flags.rawValue >> 8) & 0x01)
         segment.append8(UInt8(truncatingIfNeeded: flags.rawValue))
         segment.append16(window)
         segment.append16(pseudo == nil ? checksum : 0)

@@ -323,7 +323,8 @@ public struct TCPOptions: Sendable, Hashable, Encodable, CustomStringConvertible
             case .sack:
                 let blocks =
                     sackBlocks.isEmpty
-                    ? Array(repeating: TCPSACKBlock(left: .init(0), right: .init(0)), count: max(0, min(sackBlockCount, 4)))
+                    ? Array(
+                        repeating: TCPSACKBlock(left: .init(0), right: .init(0)), count: max(0, min(sackBlockCount, 4)))
                     : sackBlocks
                 out += [5, UInt8(truncatingIfNeeded: 2 + 8 * blocks.count)]
                 for block in blocks {
