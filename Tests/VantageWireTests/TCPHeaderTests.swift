@@ -105,6 +105,7 @@ import VantageWire
             #expect(header.sequence == TCPSequenceNumber(1_377_231_734))
             #expect(header.payloadRange == length..<length)
             #expect(!header.options.malformed, "cut at \(length)")
+            #expect(header.options.truncated, "cut at \(length)")
             #expect(header.description.hasSuffix("[|tcp]"))
         }
         #expect(

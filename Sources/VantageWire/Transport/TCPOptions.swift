@@ -184,7 +184,7 @@ public struct TCPOptions: Sendable, Hashable, Encodable, CustomStringConvertible
     public var timestampEcho: UInt32?
     /// An option had a length below 2, ran past the end of the area, or did not fit its kind.
     public var malformed: Bool
-    /// The capture ended inside the options area (snap length); what follows is unknown.
+    /// The capture ended inside the options area (snap length) before an EOL; what follows is unknown.
     public var truncated: Bool
     /// The option kinds in wire order.
     public var layout: TCPOptionLayout
@@ -240,7 +240,7 @@ public struct TCPOptions: Sendable, Hashable, Encodable, CustomStringConvertible
             let kind = TCPOptionKind(rawValue: bytes[index])
             if kind == .endOfList {
                 options.layout.append(kind)
-                break
+                return options  // the rest is padding, captured or not
             }
             if kind == .noOperation {
                 options.layout.append(kind)
@@ -287,6 +287,7 @@ public struct TCPOptions: Sendable, Hashable, Encodable, CustomStringConvertible
             }
             index += length
         }
+        if declaredEnd > end && !options.malformed { options.truncated = true }
         return options
     }
 
