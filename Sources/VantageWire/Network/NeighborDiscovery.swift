@@ -323,7 +323,7 @@ public struct NDMessage: Sendable, Hashable, Encodable, CustomStringConvertible 
     }
 
     /// Appends the whole ICMPv6 message (header, fixed part, options in the order SLLA, TLLA,
-    /// prefix, MTU, nonce) with its checksum computed under `pseudo`.
+    /// MTU, prefix, nonce) with its checksum computed under `pseudo`.
     public func emit(pseudo: PseudoHeader, into out: inout [UInt8]) {
         var body: [UInt8] = []
         switch kind {
@@ -356,16 +356,16 @@ public struct NDMessage: Sendable, Hashable, Encodable, CustomStringConvertible 
             body.append(contentsOf: [NDOptionType.targetLinkLayerAddress.rawValue, 1])
             body.append(targetLinkLayerAddress)
         }
+        if let mtu {
+            body.append(contentsOf: [NDOptionType.mtu.rawValue, 1, 0, 0])
+            body.append32(mtu)
+        }
         if let prefix {
             body.append(contentsOf: [NDOptionType.prefixInformation.rawValue, 4, prefixLength ?? 64, 0xC0])
             body.append32(2_592_000)  // valid lifetime (30 days, radvd default)
             body.append32(604_800)  // preferred lifetime (7 days)
             body.append32(0)
             body.append(prefix)
-        }
-        if let mtu {
-            body.append(contentsOf: [NDOptionType.mtu.rawValue, 1, 0, 0])
-            body.append32(mtu)
         }
         if let nonce {
             body.append(contentsOf: [NDOptionType.nonce.rawValue, 1])
