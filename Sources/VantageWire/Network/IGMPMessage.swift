@@ -87,7 +87,7 @@ public struct IGMPMessage: Sendable, Hashable, Encodable, CustomStringConvertibl
     public var queryIntervalCode: UInt8
     /// v3 query: number of source addresses.
     public var sourceCount: Int
-    /// v3 query: the source addresses, relative to the message start.
+    /// v3 query: the source addresses, relative to the message start (empty otherwise).
     public var sourcesRange: Range<Int>
     /// v3 report: number of group records.
     public var recordCount: Int
@@ -111,7 +111,9 @@ public struct IGMPMessage: Sendable, Hashable, Encodable, CustomStringConvertibl
         self.robustness = robustness & 0x07
         self.queryIntervalCode = queryIntervalCode
         sourceCount = 0
-        sourcesRange = Self.v3QueryLength..<Self.v3QueryLength
+        let isV3Query = type == .membershipQuery && self.version == 3
+        let sourcesStart = isV3Query ? Self.v3QueryLength : Self.minimumLength
+        sourcesRange = sourcesStart..<sourcesStart
         recordCount = firstRecordGroup == nil ? 0 : 1
         self.firstRecordType = firstRecordGroup == nil ? nil : (firstRecordType ?? 2)
         self.firstRecordGroup = firstRecordGroup

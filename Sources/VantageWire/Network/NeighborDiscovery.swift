@@ -172,6 +172,12 @@ public struct NDMessage: Sendable, Hashable, Encodable, CustomStringConvertible 
     public var prefix: IPv6Address?
     /// The first prefix information option's prefix length.
     public var prefixLength: UInt8?
+    /// The first prefix information option's flags (0x80 on-link L, 0x40 autonomous A).
+    public var prefixFlags: UInt8?
+    /// The first prefix information option's valid lifetime in seconds (0xFFFFFFFF = infinity).
+    public var prefixValidLifetime: UInt32?
+    /// The first prefix information option's preferred lifetime in seconds (0 = deprecated).
+    public var prefixPreferredLifetime: UInt32?
 
     /// A message from its fields; `optionsRange` and `optionCount` are derived from the options set.
     public init(
@@ -179,7 +185,8 @@ public struct NDMessage: Sendable, Hashable, Encodable, CustomStringConvertible 
         router: Bool = false, solicited: Bool = false, override: Bool = false, curHopLimit: UInt8 = 0,
         managed: Bool = false, other: Bool = false, routerLifetime: UInt16 = 0, reachableTime: UInt32 = 0,
         retransTimer: UInt32 = 0, sourceLinkLayerAddress: MACAddress? = nil, targetLinkLayerAddress: MACAddress? = nil,
-        nonce: UInt64? = nil, mtu: UInt32? = nil, prefix: IPv6Address? = nil, prefixLength: UInt8? = nil
+        nonce: UInt64? = nil, mtu: UInt32? = nil, prefix: IPv6Address? = nil, prefixLength: UInt8? = nil,
+        prefixFlags: UInt8? = nil, prefixValidLifetime: UInt32? = nil, prefixPreferredLifetime: UInt32? = nil
     ) {
         self.kind = kind
         self.code = code
@@ -200,6 +207,9 @@ public struct NDMessage: Sendable, Hashable, Encodable, CustomStringConvertible 
         self.mtu = mtu
         self.prefix = prefix
         self.prefixLength = prefix == nil ? nil : (prefixLength ?? 64)
+        self.prefixFlags = prefix == nil ? nil : (prefixFlags ?? 0xC0)
+        self.prefixValidLifetime = prefix == nil ? nil : (prefixValidLifetime ?? 2_592_000)
+        self.prefixPreferredLifetime = prefix == nil ? nil : (prefixPreferredLifetime ?? 604_800)
         prefixCount = prefix == nil ? 0 : 1
         var count = 0
         var length = 0
@@ -311,6 +321,9 @@ public struct NDMessage: Sendable, Hashable, Encodable, CustomStringConvertible 
                 message.prefixCount += 1
                 if message.prefix == nil {
                     message.prefixLength = bytes.u8(offset + 2)
+                    message.prefixFlags = bytes.u8(offset + 3)
+                    message.prefixValidLifetime = bytes.u32(offset + 4)
+                    message.prefixPreferredLifetime = bytes.u32(offset + 8)
                     message.prefix = bytes.ipv6(offset + 16)
                 }
             default:
@@ -361,9 +374,9 @@ public struct NDMessage: Sendable, Hashable, Encodable, CustomStringConvertible 
             body.append32(mtu)
         }
         if let prefix {
-            body.append(contentsOf: [NDOptionType.prefixInformation.rawValue, 4, prefixLength ?? 64, 0xC0])
-            body.append32(2_592_000)  // valid lifetime (30 days, radvd default)
-            body.append32(604_800)  // preferred lifetime (7 days)
+            body.append(contentsOf: [NDOptionType.prefixInformation.rawValue, 4, prefixLength ?? 64, prefixFlags ?? 0xC0])
+            body.append32(prefixValidLifetime ?? 2_592_000)  // radvd default: 30 days
+            body.append32(prefixPreferredLifetime ?? 604_800)  // radvd default: 7 days
             body.append32(0)
             body.append(prefix)
         }
@@ -402,7 +415,12 @@ public struct NDMessage: Sendable, Hashable, Encodable, CustomStringConvertible 
         }
         if let sourceLinkLayerAddress { text += ", source link-address \(sourceLinkLayerAddress)" }
         if let targetLinkLayerAddress { text += ", target link-address \(targetLinkLayerAddress)" }
-        if let prefix, let prefixLength { text += ", prefix \(prefix)/\(prefixLength)" }
+        if let prefix, let prefixLength {
+            text += ", prefix \(prefix)/\(prefixLength)"
+            if let prefixValidLifetime, let prefixPreferredLifetime {
+                text += " valid \(prefixValidLifetime)s pref \(prefixPreferredLifetime)s"
+            }
+        }
         if let mtu { text += ", mtu \(mtu)" }
         if let nonce { text += ", nonce \(WireHex.format(nonce, digits: 12))" }
         if code != 0 { text += ", code \(code)" }
