@@ -32,6 +32,9 @@ import VantageWire
         #expect(tooBig.description == "ICMP6, packet too big, mtu 1280, length 4")
         #expect(ICMPv6Type(rawValue: 200).description == "type-#200")
         for raw in UInt8(133)...137 { #expect(ICMPv6Type(rawValue: raw).isNeighborDiscovery) }
+        // Literal ranges work on the code point (as the packet decoder writes them).
+        #expect((133...137).contains(ns.type) && !(133...137).contains(ICMPv6Type.echoRequest))
+        #expect(ns.type == 135 && ICMPv4Type.echoRequest == 8 && ICMPv4Type.echoReply < .echoRequest)
     }
 
     @Test func emitsAndRoundTrips() throws {

@@ -18,7 +18,7 @@ import VantageWire
         #expect(ip.version == 4 && ip.headerLength == 20 && ip.tos == 0 && ip.dscp == 0 && ip.ecn == 0)
         #expect(ip.totalLength == 115 && ip.identification == 0)
         #expect(ip.dontFragment && !ip.moreFragments && !ip.reservedFlag && ip.fragmentOffset == 0)
-        #expect(!ip.isFragment && !ip.isFirstFragment && ip.carriesTransportHeader)
+        #expect(!ip.isFragment && ip.isFirstFragment && ip.carriesTransportHeader)  // offset 0: transport follows
         #expect(ip.ttl == 64 && ip.protocol == .udp && ip.checksum == 0xB861)
         #expect(ip.source == IPv4Address(192, 168, 0, 1) && ip.destination == IPv4Address(192, 168, 0, 199))
         #expect(ip.optionsRange == 20..<20 && ip.payloadRange == 20..<115 && ip.payloadLength == 95)

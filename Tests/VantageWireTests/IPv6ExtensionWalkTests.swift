@@ -13,7 +13,7 @@ import VantageWire
     @Test func noExtensionHeaders() throws {
         let walk = try IPv6ExtensionWalk.walk(Self.firstFragment.span, firstHeader: .tcp)
         #expect(walk == IPv6ExtensionWalk(upperProtocol: .tcp))
-        #expect(walk.upperOffset == 0 && walk.extensionCount == 0 && !walk.isFragment && walk.carriesTransportHeader)
+        #expect(walk.upperOffset == 0 && walk.extensionCount == 0 && !walk.isFragment && walk.isFirstFragment)
         #expect(try IPv6ExtensionWalk.walk([UInt8]().span, firstHeader: .udp).upperProtocol == .udp)
     }
 

@@ -58,6 +58,11 @@ import VantageWire
         let loop = try NullHeader.parseLoop(bytes.span)
         #expect(loop.family == .inet6BSD && !loop.isLittleEndian && loop.networkType == .ipv6)
         #expect(try NullHeader.parse(bytes.span, linkType: .loop) == loop)
+        #expect(try NullHeader.parse(bytes.span, networkByteOrder: true) == loop)
+        #expect(try NullHeader.parse([2, 0, 0, 0].span, networkByteOrder: false).family == .inet)
+        #expect(throws: DecodeError.truncated(layer: .loop, needed: 4, available: 2)) {
+            try NullHeader.parse([0, 0].span, networkByteOrder: true)
+        }
         // Read as LOOP, a little-endian AF_INET is a different (unknown) family: no guessing.
         let swapped = try NullHeader.parseLoop([2, 0, 0, 0].span)
         #expect(swapped.family.rawValue == 0x0200_0000 && swapped.networkType == nil)

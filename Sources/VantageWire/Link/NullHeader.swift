@@ -93,6 +93,11 @@ public struct NullHeader: Sendable, Hashable, Encodable, CustomStringConvertible
         return NullHeader(family: AddressFamily(rawValue: bytes.u32(0)), isLittleEndian: false)
     }
 
+    /// Parses a LOOP header when `networkByteOrder`, else a NULL header (byte order detected).
+    public static func parse(_ bytes: Span<UInt8>, networkByteOrder: Bool) throws(DecodeError) -> NullHeader {
+        networkByteOrder ? try parseLoop(bytes) : try parse(bytes)
+    }
+
     /// Parses the header of either link type: `.loop` reads network order, anything else NULL.
     public static func parse(_ bytes: Span<UInt8>, linkType: LinkType) throws(DecodeError) -> NullHeader {
         linkType == .loop ? try parseLoop(bytes) : try parse(bytes)

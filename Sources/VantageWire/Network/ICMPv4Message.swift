@@ -16,11 +16,20 @@
 //  whole message was captured.
 
 /// An ICMPv4 message type (open: unknown values round-trip).
-public struct ICMPv4Type: RawRepresentable, Hashable, Sendable, CustomStringConvertible, Codable {
+///
+/// Integer literals and ranges work too: `(133...137).contains(message.type)`.
+public struct ICMPv4Type: RawRepresentable, Hashable, Comparable, ExpressibleByIntegerLiteral, Sendable,
+    CustomStringConvertible, Codable
+{
     /// The type value.
     public var rawValue: UInt8
     /// A type from its value.
     @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
+    /// A type from an integer literal.
+    @inlinable public init(integerLiteral value: UInt8) { rawValue = value }
+
+    /// Orders types by value.
+    @inlinable public static func < (lhs: ICMPv4Type, rhs: ICMPv4Type) -> Bool { lhs.rawValue < rhs.rawValue }
 
     /// Echo reply (0).
     public static let echoReply = ICMPv4Type(rawValue: 0)

@@ -12,11 +12,20 @@
 //  Types 133–137 are Neighbor Discovery (see NeighborDiscovery.swift); 130–132 and 143 MLD.
 
 /// An ICMPv6 message type (open: unknown values round-trip).
-public struct ICMPv6Type: RawRepresentable, Hashable, Sendable, CustomStringConvertible, Codable {
+///
+/// Integer literals and ranges work too: `(133...137).contains(message.type)`.
+public struct ICMPv6Type: RawRepresentable, Hashable, Comparable, ExpressibleByIntegerLiteral, Sendable,
+    CustomStringConvertible, Codable
+{
     /// The type value.
     public var rawValue: UInt8
     /// A type from its value.
     @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
+    /// A type from an integer literal.
+    @inlinable public init(integerLiteral value: UInt8) { rawValue = value }
+
+    /// Orders types by value.
+    @inlinable public static func < (lhs: ICMPv6Type, rhs: ICMPv6Type) -> Bool { lhs.rawValue < rhs.rawValue }
 
     /// Destination unreachable (1).
     public static let destinationUnreachable = ICMPv6Type(rawValue: 1)

@@ -99,9 +99,11 @@ public struct IPv4Header: Sendable, Hashable, Encodable, CustomStringConvertible
     public var payloadLength: Int { payloadRange.count }
     /// Whether this is a fragment (MF set or a non-zero offset).
     public var isFragment: Bool { moreFragments || fragmentOffset != 0 }
-    /// Whether this is the first fragment of a fragmented datagram (MF set, offset 0).
-    public var isFirstFragment: Bool { moreFragments && fragmentOffset == 0 }
-    /// Whether the payload starts with the transport header (offset 0: unfragmented or first).
+    /// Whether the fragment offset is 0: an unfragmented datagram or the first fragment, so
+    /// the payload starts with the transport header. (A first fragment proper is
+    /// `isFragment && isFirstFragment`.)
+    public var isFirstFragment: Bool { fragmentOffset == 0 }
+    /// Whether the payload starts with the transport header (same as ``isFirstFragment``).
     public var carriesTransportHeader: Bool { fragmentOffset == 0 }
     /// Whether Total Length was 0 (a TSO/GSO packet captured on the sender).
     public var hasZeroTotalLength: Bool { totalLength == 0 }

@@ -52,9 +52,11 @@ public struct IPv6ExtensionWalk: Sendable, Hashable, Encodable, CustomStringConv
 
     /// Whether this packet is a fragment (offset ≠ 0 or M set; an RFC 6946 atomic fragment is not).
     public var isFragment: Bool { fragmentOffset != 0 || moreFragments }
-    /// Whether this is the first fragment of a fragmented packet.
-    public var isFirstFragment: Bool { moreFragments && fragmentOffset == 0 }
-    /// Whether the upper-layer header is present at ``upperOffset`` (not a non-first fragment).
+    /// Whether the fragment offset is 0: an unfragmented packet or the first fragment, so the
+    /// upper-layer header is at ``upperOffset``. (A first fragment proper is
+    /// `isFragment && isFirstFragment`.)
+    public var isFirstFragment: Bool { fragmentOffset == 0 }
+    /// Whether the upper-layer header is present at ``upperOffset`` (same as ``isFirstFragment``).
     public var carriesTransportHeader: Bool { fragmentOffset == 0 }
 
     /// Whether `proto` is an extension header this walk skips.
