@@ -128,8 +128,8 @@ public struct PacketDecoder: Sendable {
             let base = offset + header.payloadRange.lowerBound
             try decodeIP(
                 header.protocol, payload.extracting(header.payloadRange), at: base,
-                pseudo: .ipv4(source: header.source, destination: header.destination),
-                hopLimit: header.ttl, into: &packet)
+                declaredLength: header.totalLength - header.headerLength,
+                pseudo: header.pseudoHeader, hopLimit: header.ttl, into: &packet)
         case .ipv6:
             let header = try IPv6Header.parse(payload)
             packet.network = .ipv6(header, nil)
@@ -144,8 +144,9 @@ public struct PacketDecoder: Sendable {
             try decodeIP(
                 walk.upperProtocol, ipPayload.extracting(walk.upperOffset...),
                 at: payloadBase + walk.upperOffset,
-                pseudo: .ipv6(source: header.source, destination: header.destination),
-                hopLimit: header.hopLimit, into: &packet)
+                declaredLength: header.isJumbogram ? ipPayload.count - walk.upperOffset
+                    : header.payloadLength - walk.upperOffset,
+                pseudo: header.pseudoHeader, hopLimit: header.hopLimit, into: &packet)
         case .nlbHeartbeat:
             packet.network = .nlbHeartbeat(try NLBHeartbeat.parse(payload))
         default:
@@ -155,8 +156,10 @@ public struct PacketDecoder: Sendable {
 
     // MARK: - Transport
 
+    /// Decodes what IP carries; `bytes` is the captured part of the IP payload and
+    /// `declaredLength` the payload length the IP header claims.
     private func decodeIP(
-        _ proto: IPProtocol, _ bytes: Span<UInt8>, at offset: Int, pseudo: PseudoHeader,
+        _ proto: IPProtocol, _ bytes: Span<UInt8>, at offset: Int, declaredLength: Int, pseudo: PseudoHeader,
         hopLimit: UInt8, into packet: inout DecodedPacket
     ) throws(DecodeError) {
         packet.transportOffset = offset
@@ -211,31 +214,30 @@ public struct PacketDecoder: Sendable {
         case .igmp:
             packet.transport = .igmp(try IGMPMessage.parse(bytes))
         case .vrrp:
-            try decodeProtocol112(bytes, pseudo: pseudo, hopLimit: hopLimit, into: &packet)
+            try decodeProtocol112(bytes, declaredLength: declaredLength, pseudo: pseudo, hopLimit: hopLimit, into: &packet)
         default:
             packet.transport = .other(proto)
         }
     }
 
     private func decodeProtocol112(
-        _ bytes: Span<UInt8>, pseudo: PseudoHeader, hopLimit: UInt8, into packet: inout DecodedPacket
+        _ bytes: Span<UInt8>, declaredLength: Int, pseudo: PseudoHeader, hopLimit: UInt8, into packet: inout DecodedPacket
     ) throws(DecodeError) {
         if hopLimit != 255 { packet.anomalies.insert(.redundancyTTLNot255) }
-        switch Protocol112.classify(bytes) {
+        switch Protocol112.classify(bytes, declaredLength: declaredLength) {
         case .carp:
             let carp = try CARPAdvertisement.parse(bytes)
             packet.transport = .carp(carp)
-            if !carp.checksumValid { packet.anomalies.insert(.redundancyBadChecksum) }
+            if !CARPAdvertisement.checksumValid(bytes) { packet.anomalies.insert(.redundancyBadChecksum) }
         case .vrrpV2, .vrrpV3, .unknown:
             let isIPv6: Bool
             if case .ipv6 = pseudo { isIPv6 = true } else { isIPv6 = false }
-            let vrrp = try VRRPAdvertisement.parse(bytes, isIPv6: isIPv6)
+            let vrrp = try VRRPAdvertisement.parse(bytes, isIPv6: isIPv6, declaredLength: declaredLength)
             packet.transport = .vrrp(vrrp)
             if vrrp.checksumKind(bytes, pseudo: pseudo) == .invalid {
                 packet.anomalies.insert(.redundancyBadChecksum)
             }
-            let virtualMAC = MACAddress(rawValue: (isIPv6 ? 0x0000_5E00_0200 : 0x0000_5E00_0100) | UInt64(vrrp.vrid))
-            if let source = packet.sourceMAC, source != virtualMAC {
+            if let source = packet.sourceMAC, source != VRRPAdvertisement.virtualMAC(vrid: vrrp.vrid, ipv6: isIPv6) {
                 packet.anomalies.insert(.vrrpSourceNotVirtualMAC)
             }
         }

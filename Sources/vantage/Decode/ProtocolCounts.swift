@@ -1,0 +1,125 @@
+import VantageWire
+
+/// Per-protocol frame counts for `vantage decode --stats`: one array slot per label, so
+/// counting a frame touches a few integers and allocates nothing.
+struct ProtocolCounts {
+    /// What is counted; a frame adds one to each layer it contains.
+    enum Label: Int, CaseIterable {
+        case frames, ethernet, linuxSLL, linuxSLL2, null, raw, unsupportedLink
+        case vlanTagged, qinq, llc, arp, ipv4, ipv6, nlbHeartbeat, otherEtherType
+        case tcp, udp, icmp, icmpv6, neighborDiscovery, igmp, vrrp, carp, otherIPProtocol
+        case hsrp, httpRequest, httpResponse
+        case truncated, malformed
+
+        var name: String {
+            switch self {
+            case .frames: "frames"
+            case .ethernet: "ethernet"
+            case .linuxSLL: "linux-sll"
+            case .linuxSLL2: "linux-sll2"
+            case .null: "null/loop"
+            case .raw: "raw-ip"
+            case .unsupportedLink: "unsupported-link"
+            case .vlanTagged: "802.1q"
+            case .qinq: "q-in-q"
+            case .llc: "802.3-llc"
+            case .arp: "arp"
+            case .ipv4: "ipv4"
+            case .ipv6: "ipv6"
+            case .nlbHeartbeat: "nlb-heartbeat"
+            case .otherEtherType: "other-ethertype"
+            case .tcp: "tcp"
+            case .udp: "udp"
+            case .icmp: "icmp"
+            case .icmpv6: "icmpv6"
+            case .neighborDiscovery: "ndp"
+            case .igmp: "igmp"
+            case .vrrp: "vrrp"
+            case .carp: "carp"
+            case .otherIPProtocol: "other-ip-protocol"
+            case .hsrp: "hsrp"
+            case .httpRequest: "http-request"
+            case .httpResponse: "http-response"
+            case .truncated: "truncated"
+            case .malformed: "malformed"
+            }
+        }
+    }
+
+    private(set) var counts = [Int](repeating: 0, count: Label.allCases.count)
+    private(set) var anomalies = [Int](repeating: 0, count: PacketAnomalies.names.count)
+    private(set) var bytes = 0
+
+    private mutating func add(_ label: Label) { counts[label.rawValue] &+= 1 }
+
+    /// Counts one decoded frame of `capturedLength` bytes.
+    mutating func count(_ packet: DecodedPacket, capturedLength: Int) {
+        add(.frames)
+        bytes &+= capturedLength
+        switch packet.link {
+        case .ethernet: add(.ethernet)
+        case .linuxSLL: add(.linuxSLL)
+        case .linuxSLL2: add(.linuxSLL2)
+        case .null: add(.null)
+        case .raw: add(.raw)
+        case .unsupported: add(.unsupportedLink)
+        case .none: break
+        }
+        if packet.outerVLAN != nil { add(.vlanTagged) }
+        if packet.innerVLAN != nil { add(.qinq) }
+        switch packet.network {
+        case .arp: add(.arp)
+        case .ipv4: add(.ipv4)
+        case .ipv6: add(.ipv6)
+        case .nlbHeartbeat: add(.nlbHeartbeat)
+        case .llc: add(.llc)
+        case .other: add(.otherEtherType)
+        case .none: break
+        }
+        switch packet.transport {
+        case .tcp: add(.tcp)
+        case .udp: add(.udp)
+        case .icmp: add(.icmp)
+        case .icmpv6: add(.icmpv6)
+        case .neighborDiscovery:
+            add(.icmpv6)
+            add(.neighborDiscovery)
+        case .igmp: add(.igmp)
+        case .vrrp: add(.vrrp)
+        case .carp: add(.carp)
+        case .other: add(.otherIPProtocol)
+        case .none: break
+        }
+        switch packet.application {
+        case .hsrp: add(.hsrp)
+        case .http(.request): add(.httpRequest)
+        case .http(.response): add(.httpResponse)
+        case .none: break
+        }
+        if let stop = packet.stop { add(stop.isTruncation ? .truncated : .malformed) }
+        if !packet.anomalies.isEmpty {
+            for (index, entry) in PacketAnomalies.names.enumerated() where packet.anomalies.contains(entry.0) {
+                anomalies[index] &+= 1
+            }
+        }
+    }
+
+    /// Adds another set of counts (for per-vantage and total figures).
+    mutating func merge(_ other: ProtocolCounts) {
+        for index in counts.indices { counts[index] &+= other.counts[index] }
+        for index in anomalies.indices { anomalies[index] &+= other.anomalies[index] }
+        bytes &+= other.bytes
+    }
+
+    /// The count for `label`.
+    subscript(label: Label) -> Int { counts[label.rawValue] }
+
+    /// Non-zero counts as (name, count) rows in a fixed order, anomalies last.
+    var rows: [(String, Int)] {
+        var rows = Label.allCases.filter { self[$0] > 0 }.map { ($0.name, self[$0]) }
+        for (index, entry) in PacketAnomalies.names.enumerated() where anomalies[index] > 0 {
+            rows.append(("anomaly:" + entry.1, anomalies[index]))
+        }
+        return rows
+    }
+}

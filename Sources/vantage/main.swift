@@ -1,5 +1,0 @@
-import VantageCapture
-import VantageLive
-import VantageWire
-
-print("vantage")
