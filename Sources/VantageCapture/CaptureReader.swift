@@ -74,7 +74,7 @@ public struct CaptureReader: Sendable {
     init(source: ByteSource, fileSize: Int64?, path: String, chunkSize: Int) throws(CaptureError) {
         self.path = path
         self.fileSize = fileSize
-        self.buffer = ChunkBuffer(source: source, path: path, chunkSize: max(chunkSize, 64))
+        self.buffer = ChunkBuffer(source: source, path: path, chunkSize: chunkSize, sizeHint: fileSize)
         self.format = CaptureFormat(
             container: .pcap, byteOrder: .littleEndian, nanosecondTimestamps: false,
             pcapVariant: .standard, versionMajor: 0, versionMinor: 0)

@@ -23,10 +23,13 @@ struct ChunkBuffer: Sendable {
     /// Whether the source has reported its end.
     private(set) var atEnd = false
 
-    init(source: ByteSource, path: String, chunkSize: Int) {
+    /// `sizeHint` (the file size, when known) keeps the buffer of a small file small.
+    init(source: ByteSource, path: String, chunkSize: Int, sizeHint: Int64? = nil) {
         self.source = source
         self.path = path
-        self.storage = BufferStorage(capacity: max(chunkSize, 16))
+        var capacity = max(chunkSize, 64)
+        if let sizeHint, sizeHint >= 0, sizeHint < Int64(capacity) { capacity = max(Int(sizeHint), 64) }
+        self.storage = BufferStorage(capacity: capacity)
     }
 
     /// File offset of the first unconsumed byte.
@@ -112,7 +115,7 @@ final class BufferStorage: @unchecked Sendable {
 
     init(capacity: Int) {
         bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
-        unsafe bytes.initializeMemory(as: UInt8.self, repeating: 0)
+        unsafe bytes.bindMemory(to: UInt8.self)
     }
 
     deinit { unsafe bytes.deallocate() }
