@@ -16,7 +16,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     var readers: [CaptureReader] = []
     for part in [bytes, Array(bytes[(bytes.count / 2)...])] {
-        if let reader = try? CaptureReader(bytes: part, name: "fuzz", chunkSize: 96) { readers.append(reader) }
+        if let reader = try? CaptureReader(bytes: part, name: "fuzz", chunkSize: 96) {
+            readers.append(reader)
+        }
     }
     var merge = MergedCapture(readers: readers, offsetNanoseconds: [0, -1_000])
     var checksum: UInt64 = 0

@@ -33,10 +33,13 @@ enum ByteSource: Sendable {
         switch self {
         case .file(let file):
             while true {
-                let result = unsafe pread(file.descriptor, target.baseAddress, target.count, off_t(offset))
+                let result = unsafe pread(
+                    file.descriptor, target.baseAddress, target.count, off_t(offset))
                 if result >= 0 { return result }
                 if errno == EINTR { continue }
-                throw .io(path: path, message: "read failed at byte \(offset): \(systemErrorMessage(errno))")
+                throw .io(
+                    path: path,
+                    message: "read failed at byte \(offset): \(systemErrorMessage(errno))")
             }
         case .memory(let bytes):
             guard offset >= 0, offset < Int64(bytes.count) else { return 0 }

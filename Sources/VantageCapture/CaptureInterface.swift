@@ -23,7 +23,8 @@ public struct CaptureInterface: Sendable, Hashable {
 
     public init(
         linkType: LinkType, snapLength: Int, name: String? = nil,
-        interfaceDescription: String? = nil, timestampResolution: TimestampResolution = .microseconds,
+        interfaceDescription: String? = nil,
+        timestampResolution: TimestampResolution = .microseconds,
         timestampOffsetSeconds: Int64 = 0, fcsLength: Int = 0, section: Int = 0, localID: Int = 0
     ) {
         self.linkType = linkType

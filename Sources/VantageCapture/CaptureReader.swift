@@ -74,12 +74,15 @@ public struct CaptureReader: Sendable {
     init(source: ByteSource, fileSize: Int64?, path: String, chunkSize: Int) throws(CaptureError) {
         self.path = path
         self.fileSize = fileSize
-        self.buffer = ChunkBuffer(source: source, path: path, chunkSize: chunkSize, sizeHint: fileSize)
+        self.buffer = ChunkBuffer(
+            source: source, path: path, chunkSize: chunkSize, sizeHint: fileSize)
         self.format = CaptureFormat(
             container: .pcap, byteOrder: .littleEndian, nanosecondTimestamps: false,
             pcapVariant: .standard, versionMajor: 0, versionMinor: 0)
         _ = try buffer.fill(CaptureSniffer.prefixLength)
-        let kind = buffer.withBytes(at: 0, count: min(buffer.available, CaptureSniffer.prefixLength)) {
+        let kind = buffer.withBytes(
+            at: 0, count: min(buffer.available, CaptureSniffer.prefixLength)
+        ) {
             CaptureSniffer.identify($0)
         }
         switch kind {

@@ -31,7 +31,9 @@ enum CaptureSniffer {
         let big = bytes.u32(0)
         let little = bytes.u32LE(0)
         for (magic, nanoseconds, variant) in pcapMagics {
-            if big == magic { return .pcap(bigEndian: true, nanoseconds: nanoseconds, variant: variant) }
+            if big == magic {
+                return .pcap(bigEndian: true, nanoseconds: nanoseconds, variant: variant)
+            }
             if little == magic {
                 return .pcap(bigEndian: false, nanoseconds: nanoseconds, variant: variant)
             }
@@ -56,10 +58,14 @@ enum CaptureSniffer {
         func starts(with prefix: [UInt8]) -> Bool {
             bytes.count >= prefix.count && prefix.indices.allSatisfy { bytes[$0] == prefix[$0] }
         }
-        if starts(with: [0x1F, 0x8B]) { return "gzip-compressed data (1f 8b); decompress it first" }
+        if starts(with: [0x1F, 0x8B]) {
+            return "gzip-compressed data (1f 8b); decompress it first"
+        }
         if starts(with: [0x50, 0x4B, 0x03, 0x04]) { return "a zip archive (50 4b 03 04)" }
         if starts(with: [0x42, 0x5A, 0x68]) { return "bzip2-compressed data (42 5a 68)" }
-        if starts(with: [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) { return "xz-compressed data (fd 37 7a 58 5a)" }
+        if starts(with: [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) {
+            return "xz-compressed data (fd 37 7a 58 5a)"
+        }
         if starts(with: [0x28, 0xB5, 0x2F, 0xFD]) { return "zstd-compressed data (28 b5 2f fd)" }
         if starts(with: Array("snoop".utf8) + [0, 0, 0]) { return "a Solaris snoop capture" }
         if starts(with: Array("GMBU".utf8)) || starts(with: Array("RTSS".utf8)) {

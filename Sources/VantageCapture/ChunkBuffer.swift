@@ -28,7 +28,9 @@ struct ChunkBuffer: Sendable {
         self.source = source
         self.path = path
         var capacity = max(chunkSize, 64)
-        if let sizeHint, sizeHint >= 0, sizeHint < Int64(capacity) { capacity = max(Int(sizeHint), 64) }
+        if let sizeHint, sizeHint >= 0, sizeHint < Int64(capacity) {
+            capacity = max(Int(sizeHint), 64)
+        }
         self.storage = BufferStorage(capacity: capacity)
     }
 
@@ -99,7 +101,8 @@ struct ChunkBuffer: Sendable {
     func withBytes<R, E: Error>(
         at offset: Int, count: Int, _ body: (Span<UInt8>) throws(E) -> R
     ) throws(E) -> R {
-        let valid = offset >= 0 && count >= 0 && offset <= end &- start && count <= end &- start &- offset
+        let valid =
+            offset >= 0 && count >= 0 && offset <= end &- start && count <= end &- start &- offset
         let base = unsafe storage.bytes.baseAddress!.advanced(by: start &+ (valid ? offset : 0))
         let elements = unsafe UnsafeBufferPointer(
             start: base.assumingMemoryBound(to: UInt8.self), count: valid ? count : 0)

@@ -48,10 +48,13 @@ public struct MergedCapture: Sendable {
     private var started = false
 
     /// Merges already opened readers; `names` default to the readers' paths.
-    public init(readers: [CaptureReader], names: [String]? = nil, offsetNanoseconds: [Int64]? = nil) {
+    public init(readers: [CaptureReader], names: [String]? = nil, offsetNanoseconds: [Int64]? = nil)
+    {
         let names = names ?? readers.map(\.path)
         self.vantagePoints = readers.indices.map { index in
-            VantagePoint(name: index < names.count ? names[index] : readers[index].path, path: readers[index].path)
+            VantagePoint(
+                name: index < names.count ? names[index] : readers[index].path,
+                path: readers[index].path)
         }
         self.readers = readers
         self.offsetNanoseconds = readers.indices.map { index in
@@ -137,7 +140,8 @@ public struct MergedCapture: Sendable {
                 push(vantage)
             }
         } catch {
-            stops.append(VantageStop(vantage: vantage, name: vantagePoints[vantage].name, error: error))
+            stops.append(
+                VantageStop(vantage: vantage, name: vantagePoints[vantage].name, error: error))
         }
     }
 
@@ -168,7 +172,9 @@ public struct MergedCapture: Sendable {
                 let left = 2 * parent + 1
                 guard left < heap.count else { break }
                 var smallest = left
-                if left + 1 < heap.count && precedes(heap[left + 1], heap[left]) { smallest = left + 1 }
+                if left + 1 < heap.count && precedes(heap[left + 1], heap[left]) {
+                    smallest = left + 1
+                }
                 guard precedes(heap[smallest], heap[parent]) else { break }
                 heap.swapAt(smallest, parent)
                 parent = smallest

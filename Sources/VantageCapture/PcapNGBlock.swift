@@ -66,7 +66,9 @@ func forEachOption(
         if code == 0 { return }
         guard length <= limit - at - 4 else {
             throw BlockProblem(
-                reason: "option \(code) of length \(length) at block offset \(at) runs past the end of the block")
+                reason:
+                    "option \(code) of length \(length) at block offset \(at) runs past the end of the block"
+            )
         }
         try body(code, at + 4, length)
         at += 4 + (length + 3) & ~3
@@ -106,7 +108,9 @@ struct InterfaceDescription {
     var offsetSeconds: Int64 = 0
     var fcsLength = 0
 
-    static func parse(_ block: Span<UInt8>, bigEndian: Bool) throws(BlockProblem) -> InterfaceDescription {
+    static func parse(_ block: Span<UInt8>, bigEndian: Bool) throws(BlockProblem)
+        -> InterfaceDescription
+    {
         var result = InterfaceDescription(
             linkType: LinkType(rawValue: UInt32(block.u16(8, bigEndian: bigEndian))),
             snapLength: Int(block.u32(12, bigEndian: bigEndian)))
@@ -159,7 +163,8 @@ struct PacketBlockHeader {
         -> PacketBlockHeader
     {
         let interfaceID =
-            obsolete ? Int(block.u16(8, bigEndian: bigEndian)) : Int(block.u32(8, bigEndian: bigEndian))
+            obsolete
+            ? Int(block.u16(8, bigEndian: bigEndian)) : Int(block.u32(8, bigEndian: bigEndian))
         let high = UInt64(block.u32(12, bigEndian: bigEndian))
         let low = UInt64(block.u32(16, bigEndian: bigEndian))
         let capturedLength = Int(block.u32(20, bigEndian: bigEndian))
@@ -167,12 +172,16 @@ struct PacketBlockHeader {
         let room = block.count - 32
         guard capturedLength <= room else {
             throw BlockProblem(
-                reason: "captured length \(capturedLength) does not fit in the \(block.count)-byte block")
+                reason:
+                    "captured length \(capturedLength) does not fit in the \(block.count)-byte block"
+            )
         }
         var flags: UInt32 = 0
         let optionsStart = dataOffset + min((capturedLength + 3) & ~3, room)
         if optionsStart + 4 <= block.count - 4 {
-            try forEachOption(in: block, from: optionsStart, to: block.count - 4, bigEndian: bigEndian) {
+            try forEachOption(
+                in: block, from: optionsStart, to: block.count - 4, bigEndian: bigEndian
+            ) {
                 code, value, length throws(BlockProblem) in
                 if code == 2 && length == 4 { flags = block.u32(value, bigEndian: bigEndian) }
             }

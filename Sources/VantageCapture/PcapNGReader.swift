@@ -24,7 +24,9 @@ extension CaptureReader {
         do {
             _ = try readBlock()
         } catch {
-            if case .corrupt(_, 0, let reason) = error, reason.hasPrefix("unsupported pcapng version") {
+            if case .corrupt(_, 0, let reason) = error,
+                reason.hasPrefix("unsupported pcapng version")
+            {
                 throw .notACapture(path: path, found: "pcapng section header with \(reason)")
             }
             if case .corrupt(_, 0, let reason) = error, reason.hasPrefix("bad byte-order magic") {
@@ -56,7 +58,8 @@ extension CaptureReader {
         guard try buffer.fill(8) else {
             if buffer.available == 0 { return .endOfFile }
             throw truncated(
-                blockStart, "file ends inside a block header (\(buffer.available) of 8 bytes present)")
+                blockStart,
+                "file ends inside a block header (\(buffer.available) of 8 bytes present)")
         }
         var bigEndian = format.byteOrder == .bigEndian
         var type = buffer.withBytes(at: 0, count: 4) { $0.u32(0, bigEndian: bigEndian) }
@@ -65,9 +68,11 @@ extension CaptureReader {
             guard try buffer.fill(12) else {
                 throw truncated(
                     blockStart,
-                    "file ends inside a Section Header Block (\(buffer.available) of at least 28 bytes present)")
+                    "file ends inside a Section Header Block (\(buffer.available) of at least 28 bytes present)"
+                )
             }
-            guard let order = buffer.withBytes(at: 0, count: 12, { SectionHeader.byteOrder($0) }) else {
+            guard let order = buffer.withBytes(at: 0, count: 12, { SectionHeader.byteOrder($0) })
+            else {
                 let magic = buffer.withBytes(at: 8, count: 4) { CaptureSniffer.hex($0, count: 4) }
                 throw corrupt(blockStart, "bad byte-order magic \(magic) in Section Header Block")
             }
@@ -88,7 +93,8 @@ extension CaptureReader {
         guard length >= PcapNGBlockType.minimumLength(type) else {
             throw corrupt(
                 blockStart,
-                "\(name) length \(length) is shorter than its minimum of \(PcapNGBlockType.minimumLength(type))")
+                "\(name) length \(length) is shorter than its minimum of \(PcapNGBlockType.minimumLength(type))"
+            )
         }
         guard length <= maximumBlockLength else {
             throw corrupt(blockStart, "absurd block length \(length) (\(name))")
@@ -96,17 +102,20 @@ extension CaptureReader {
         if let fileSize, blockStart + Int64(length) > fileSize {
             throw truncated(
                 blockStart,
-                "file ends inside a \(length)-byte \(name) (\(fileSize - blockStart) bytes present)")
+                "file ends inside a \(length)-byte \(name) (\(fileSize - blockStart) bytes present)"
+            )
         }
         guard try buffer.fill(length) else {
             throw truncated(
                 blockStart,
                 "file ends inside a \(length)-byte \(name) (\(buffer.available) bytes present)")
         }
-        let trailing = Int(buffer.withBytes(at: length - 4, count: 4) { $0.u32(0, bigEndian: bigEndian) })
+        let trailing = Int(
+            buffer.withBytes(at: length - 4, count: 4) { $0.u32(0, bigEndian: bigEndian) })
         guard trailing == length else {
             throw corrupt(
-                blockStart, "trailing block length \(trailing) differs from leading length \(length) (\(name))")
+                blockStart,
+                "trailing block length \(trailing) differs from leading length \(length) (\(name))")
         }
         pendingConsume = length
 
@@ -129,7 +138,8 @@ extension CaptureReader {
                 frameNumber: frameCount,
                 timestamp: Timestamp(
                     nanoseconds: Timestamp.saturatingAdd(
-                        parameters.scale.nanoseconds(header.timestampUnits), parameters.offsetNanoseconds)),
+                        parameters.scale.nanoseconds(header.timestampUnits),
+                        parameters.offsetNanoseconds)),
                 capturedLength: header.capturedLength, originalLength: header.originalLength,
                 linkType: parameters.linkType,
                 fcsLength: fcsInFlags != 0 ? fcsInFlags : parameters.fcsLength,
@@ -142,9 +152,12 @@ extension CaptureReader {
         case PcapNGBlockType.simplePacket:
             let global = try interfaceIndex(0, at: blockStart, in: name)
             let parameters = interfaceParameters[global]
-            let originalLength = Int(buffer.withBytes(at: 8, count: 4) { $0.u32(0, bigEndian: bigEndian) })
+            let originalLength = Int(
+                buffer.withBytes(at: 8, count: 4) { $0.u32(0, bigEndian: bigEndian) })
             var capturedLength = min(originalLength, length - 16)
-            if parameters.snapLength > 0 { capturedLength = min(capturedLength, parameters.snapLength) }
+            if parameters.snapLength > 0 {
+                capturedLength = min(capturedLength, parameters.snapLength)
+            }
             frameCount += 1
             current = PacketRecord(
                 frameNumber: frameCount, timestamp: current.timestamp,
@@ -157,7 +170,8 @@ extension CaptureReader {
         case PcapNGBlockType.interfaceDescription:
             let description: InterfaceDescription
             do {
-                description = try buffer.withBytes(at: 0, count: length) { block throws(BlockProblem) in
+                description = try buffer.withBytes(at: 0, count: length) {
+                    block throws(BlockProblem) in
                     try InterfaceDescription.parse(block, bigEndian: bigEndian)
                 }
             } catch {
@@ -165,7 +179,8 @@ extension CaptureReader {
             }
             guard let scale = TimeScale(description.resolution) else {
                 throw corrupt(
-                    blockStart, "unsupported timestamp resolution \(description.resolution) (if_tsresol)")
+                    blockStart,
+                    "unsupported timestamp resolution \(description.resolution) (if_tsresol)")
             }
             interfaces.append(
                 CaptureInterface(
@@ -179,7 +194,8 @@ extension CaptureReader {
                 InterfaceParameters(
                     linkType: description.linkType, snapLength: description.snapLength,
                     fcsLength: description.fcsLength, scale: scale,
-                    offsetNanoseconds: Timestamp.saturatingMultiply(description.offsetSeconds, 1_000_000_000)))
+                    offsetNanoseconds: Timestamp.saturatingMultiply(
+                        description.offsetSeconds, 1_000_000_000)))
             return .other
 
         case PcapNGBlockType.sectionHeader:
@@ -187,7 +203,8 @@ extension CaptureReader {
                 SectionHeader.parse($0, bigEndian: bigEndian)
             }
             guard header.major == 1 else {
-                throw corrupt(blockStart, "unsupported pcapng version \(header.major).\(header.minor)")
+                throw corrupt(
+                    blockStart, "unsupported pcapng version \(header.major).\(header.minor)")
             }
             sectionIndex += 1
             sectionInterfaceBase = interfaces.count
@@ -203,7 +220,8 @@ extension CaptureReader {
     }
 
     /// The index in `interfaces` of interface `localID` of the current section.
-    private func interfaceIndex(_ localID: Int, at blockStart: Int64, in name: String) throws(CaptureError)
+    private func interfaceIndex(_ localID: Int, at blockStart: Int64, in name: String)
+        throws(CaptureError)
         -> Int
     {
         let count = interfaces.count - sectionInterfaceBase
@@ -212,7 +230,8 @@ extension CaptureReader {
                 blockStart,
                 count == 0
                     ? "\(name) refers to interface \(localID) before any Interface Description Block in its section"
-                    : "\(name) refers to interface \(localID), but its section has \(count) interface\(count == 1 ? "" : "s")")
+                    : "\(name) refers to interface \(localID), but its section has \(count) interface\(count == 1 ? "" : "s")"
+            )
         }
         return sectionInterfaceBase + localID
     }

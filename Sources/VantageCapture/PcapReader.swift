@@ -17,7 +17,9 @@ extension CaptureReader {
         bigEndian: Bool, nanoseconds: Bool, variant: CaptureFormat.PcapVariant
     ) throws(CaptureError) {
         guard try buffer.fill(24) else {
-            throw truncated(0, "file ends inside the 24-byte pcap file header (\(buffer.available) bytes present)")
+            throw truncated(
+                0,
+                "file ends inside the 24-byte pcap file header (\(buffer.available) bytes present)")
         }
         let (major, minor, snapLength, linkWord) = buffer.withBytes(at: 0, count: 24) { header in
             (
@@ -32,7 +34,8 @@ extension CaptureReader {
         guard major == 2 else {
             let magic = buffer.withBytes(at: 0, count: 4) { CaptureSniffer.hex($0, count: 4) }
             throw .notACapture(
-                path: path, found: "pcap magic (\(magic)) with unsupported version \(major).\(minor)")
+                path: path,
+                found: "pcap magic (\(magic)) with unsupported version \(major).\(minor)")
         }
         guard snapLength <= maximumRecordLength else {
             throw corrupt(0, "absurd snaplen \(snapLength) in the pcap file header")
@@ -65,7 +68,8 @@ extension CaptureReader {
             if buffer.available == 0 { return false }
             throw truncated(
                 recordStart,
-                "file ends inside a \(headerLength)-byte record header (\(buffer.available) bytes present)")
+                "file ends inside a \(headerLength)-byte record header (\(buffer.available) bytes present)"
+            )
         }
         let bigEndian = format.byteOrder == .bigEndian
         let (seconds, fraction, firstLength, secondLength) = buffer.withBytes(at: 0, count: 16) {
@@ -100,11 +104,13 @@ extension CaptureReader {
             )
         }
         let parameters = interfaceParameters[0]
-        let fractionNanoseconds = format.nanosecondTimestamps ? Int64(fraction) : Int64(fraction) &* 1000
+        let fractionNanoseconds =
+            format.nanosecondTimestamps ? Int64(fraction) : Int64(fraction) &* 1000
         frameCount += 1
         current = PacketRecord(
             frameNumber: frameCount,
-            timestamp: Timestamp(nanoseconds: Int64(seconds) &* 1_000_000_000 &+ fractionNanoseconds),
+            timestamp: Timestamp(
+                nanoseconds: Int64(seconds) &* 1_000_000_000 &+ fractionNanoseconds),
             capturedLength: capturedLength, originalLength: originalLength,
             linkType: parameters.linkType, fcsLength: parameters.fcsLength, interfaceID: 0,
             direction: .unknown, fileOffset: recordStart)

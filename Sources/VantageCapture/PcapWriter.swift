@@ -37,7 +37,8 @@ public final class PcapWriter {
         self.linkType = linkType
         self.snapLength = min(max(snapLength, 1), maximumRecordLength)
         self.nanosecondTimestamps = nanosecondTimestamps
-        self.buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bufferSize, 4096), alignment: 16)
+        self.buffer = UnsafeMutableRawBufferPointer.allocate(
+            byteCount: max(bufferSize, 4096), alignment: 16)
         var opened: Int32
         repeat {
             opened = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -68,7 +69,9 @@ public final class PcapWriter {
     }
 
     /// Appends one record; `bytes` longer than the snap length are cut to it.
-    public func write(timestamp: Timestamp, originalLength: Int, bytes: Span<UInt8>) throws(CaptureError) {
+    public func write(timestamp: Timestamp, originalLength: Int, bytes: Span<UInt8>)
+        throws(CaptureError)
+    {
         guard descriptor >= 0 else { throw .io(path: path, message: "write after close") }
         let captured = min(bytes.count, snapLength)
         let original = max(originalLength, captured)
@@ -105,7 +108,8 @@ public final class PcapWriter {
         guard descriptor >= 0 else { return }
         var offset = 0
         while offset < used {
-            let written = unsafe Glibc.write(descriptor, buffer.baseAddress!.advanced(by: offset), used - offset)
+            let written = unsafe Glibc.write(
+                descriptor, buffer.baseAddress!.advanced(by: offset), used - offset)
             if written < 0 {
                 if errno == EINTR { continue }
                 let message = systemErrorMessage(errno)

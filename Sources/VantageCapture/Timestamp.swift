@@ -51,8 +51,12 @@ public struct Timestamp: Comparable, Hashable, Sendable, Codable, CustomStringCo
         return overflow ? (lhs.nanoseconds < rhs.nanoseconds ? .min : .max) : value
     }
 
-    @inlinable public static func += (lhs: inout Timestamp, duration: Int64) { lhs = lhs + duration }
-    @inlinable public static func -= (lhs: inout Timestamp, duration: Int64) { lhs = lhs - duration }
+    @inlinable public static func += (lhs: inout Timestamp, duration: Int64) {
+        lhs = lhs + duration
+    }
+    @inlinable public static func -= (lhs: inout Timestamp, duration: Int64) {
+        lhs = lhs - duration
+    }
 
     /// `a + b`, clamped to the `Int64` range.
     @inlinable public static func saturatingAdd(_ a: Int64, _ b: Int64) -> Int64 {

@@ -50,7 +50,9 @@ struct PcapBuilder {
         bytes.put32(linkWord, bigEndian: bigEndian)
     }
 
-    mutating func record(seconds: UInt32, fraction: UInt32, data: [UInt8], originalLength: Int? = nil) {
+    mutating func record(
+        seconds: UInt32, fraction: UInt32, data: [UInt8], originalLength: Int? = nil
+    ) {
         recordOffsets.append(bytes.count)
         bytes.put32(seconds, bigEndian: bigEndian)
         bytes.put32(fraction, bigEndian: bigEndian)
@@ -104,7 +106,9 @@ struct PcapNGBuilder {
         block(0x0A0D_0D0A, body)
     }
 
-    mutating func interface(linkType: UInt16, snapLength: UInt32 = 0, options list: [(UInt16, [UInt8])] = []) {
+    mutating func interface(
+        linkType: UInt16, snapLength: UInt32 = 0, options list: [(UInt16, [UInt8])] = []
+    ) {
         var body: [UInt8] = []
         body.put16(linkType, bigEndian: bigEndian)
         body.put16(0, bigEndian: bigEndian)
@@ -137,7 +141,8 @@ struct PcapNGBuilder {
     }
 
     mutating func obsoletePacket(
-        interface: UInt16, units: UInt64, data: [UInt8], originalLength: Int? = nil, flags: UInt32? = nil
+        interface: UInt16, units: UInt64, data: [UInt8], originalLength: Int? = nil,
+        flags: UInt32? = nil
     ) {
         var body: [UInt8] = []
         body.put16(interface, bigEndian: bigEndian)
@@ -180,7 +185,8 @@ func readAll(_ reader: inout CaptureReader, limit: Int = 1_000_000) -> ReadResul
     do {
         while result.records.count < limit, try reader.advance() {
             result.records.append(reader.current)
-            result.data.append(reader.withCurrentBytes { span in (0..<span.count).map { span[$0] } })
+            result.data.append(
+                reader.withCurrentBytes { span in (0..<span.count).map { span[$0] } })
         }
     } catch {
         result.error = error

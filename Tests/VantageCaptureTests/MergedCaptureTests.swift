@@ -8,7 +8,9 @@ struct MergedCaptureTests {
     func pcap(_ microseconds: [UInt32], tag: UInt8) -> [UInt8] {
         var builder = PcapBuilder()
         for (index, value) in microseconds.enumerated() {
-            builder.record(seconds: value / 1_000_000, fraction: value % 1_000_000, data: [tag, UInt8(index), 0, 0])
+            builder.record(
+                seconds: value / 1_000_000, fraction: value % 1_000_000,
+                data: [tag, UInt8(index), 0, 0])
         }
         return builder.bytes
     }
@@ -19,7 +21,8 @@ struct MergedCaptureTests {
         while let vantage = merge.next() {
             let tag = merge.withCurrentBytes { $0.count > 0 ? Int($0[0]) : -1 }
             #expect(tag == vantage)
-            out.append((vantage, merge.current.frameNumber, merge.currentTimestamp.nanoseconds / 1000))
+            out.append(
+                (vantage, merge.current.frameNumber, merge.currentTimestamp.nanoseconds / 1000))
         }
         return out
     }
@@ -109,8 +112,12 @@ struct MergedCaptureTests {
 @Suite("VantagePoint")
 struct VantagePointTests {
     @Test func parsing() {
-        #expect(VantagePoint(parsing: "fw1=/caps/a.pcap") == VantagePoint(name: "fw1", path: "/caps/a.pcap"))
-        #expect(VantagePoint(parsing: "/caps/lb-a.pcapng") == VantagePoint(name: "lb-a", path: "/caps/lb-a.pcapng"))
+        #expect(
+            VantagePoint(parsing: "fw1=/caps/a.pcap")
+                == VantagePoint(name: "fw1", path: "/caps/a.pcap"))
+        #expect(
+            VantagePoint(parsing: "/caps/lb-a.pcapng")
+                == VantagePoint(name: "lb-a", path: "/caps/lb-a.pcapng"))
         #expect(VantagePoint(parsing: "edge.cap").name == "edge")
         #expect(VantagePoint(parsing: "/x/y=z/f.pcap").name == "f")
         #expect(VantagePoint(parsing: "=a.pcap") == VantagePoint(name: "=a", path: "=a.pcap"))

@@ -13,7 +13,8 @@ struct PcapNGReaderTests {
         b.interface(
             linkType: 1, snapLength: 262_144,
             options: [(2, Array("eth0".utf8)), (9, [9]), (13, [4])])
-        b.block(4, [0, 1, 0, 8, 10, 0, 0, 1, 0x61, 0, 0, 0, 0, 0, 0, 0])  // NRB (contents not checked)
+        // NRB (contents not checked).
+        b.block(4, [0, 1, 0, 8, 10, 0, 0, 1, 0x61, 0, 0, 0, 0, 0, 0, 0])
         // Interface 1: Linux SLL, 2^-20 s, tsoffset +100 s.
         b.interface(linkType: 113, options: [(9, [0x80 | 20]), (14, b.u64Bytes(100))])
         // Frame 1: EPB on interface 0, inbound (flags 01).
@@ -155,7 +156,8 @@ struct PcapNGReaderTests {
 
     // MARK: Corrupt files
 
-    func expectCorrupt(_ bytes: [UInt8], at offset: Int, containing text: String, records: Int = 0) {
+    func expectCorrupt(_ bytes: [UInt8], at offset: Int, containing text: String, records: Int = 0)
+    {
         for chunkSize in [64, 1 << 20] {
             let result = readAll(bytes, chunkSize: chunkSize)
             #expect(result.records.count == records)
@@ -174,7 +176,8 @@ struct PcapNGReaderTests {
         b.interface(linkType: 1)
         b.enhancedPacket(interface: 0, units: 1, data: [1])
         b.enhancedPacket(interface: 1, units: 2, data: [2])
-        expectCorrupt(b.bytes, at: b.blocks[3].offset, containing: "refers to interface 1", records: 1)
+        expectCorrupt(
+            b.bytes, at: b.blocks[3].offset, containing: "refers to interface 1", records: 1)
     }
 
     @Test func interfaceNumberingRestartsPerSection() {
@@ -192,7 +195,8 @@ struct PcapNGReaderTests {
         var b = PcapNGBuilder()
         b.section(bigEndian: true)
         b.simplePacket(data: [1, 2, 3, 4])
-        expectCorrupt(b.bytes, at: b.blocks[1].offset, containing: "before any Interface Description Block")
+        expectCorrupt(
+            b.bytes, at: b.blocks[1].offset, containing: "before any Interface Description Block")
     }
 
     @Test func zeroLengthBlock() {
@@ -272,7 +276,8 @@ struct PcapNGReaderTests {
         var b = PcapNGBuilder()
         b.section(bigEndian: false)
         b.interface(linkType: 1, options: [(9, [0x80 | 100])])
-        expectCorrupt(b.bytes, at: b.blocks[1].offset, containing: "unsupported timestamp resolution")
+        expectCorrupt(
+            b.bytes, at: b.blocks[1].offset, containing: "unsupported timestamp resolution")
     }
 
     @Test func badTimestampOffsetLength() {
@@ -289,7 +294,9 @@ struct PcapNGReaderTests {
         b.enhancedPacket(interface: 0, units: 1, data: [1])
         b.section(bigEndian: false)
         b.bytes[b.blocks[3].offset + 12] = 2  // major version 2
-        expectCorrupt(b.bytes, at: b.blocks[3].offset, containing: "unsupported pcapng version 2.0", records: 1)
+        expectCorrupt(
+            b.bytes, at: b.blocks[3].offset, containing: "unsupported pcapng version 2.0",
+            records: 1)
 
         var m = PcapNGBuilder()
         m.section(bigEndian: false)
@@ -341,6 +348,7 @@ struct PcapNGReaderTests {
         let result = readAll(b.bytes, chunkSize: 64)
         #expect(result.error == nil)
         #expect(result.records.map(\.frameNumber) == Array(1...20))
-        #expect(result.data.enumerated().allSatisfy { index, data in data.first == UInt8(index / 2) })
+        #expect(
+            result.data.enumerated().allSatisfy { index, data in data.first == UInt8(index / 2) })
     }
 }

@@ -16,7 +16,9 @@ struct PcapReaderTests {
         let (magic, nanoseconds, variant) = Self.magics[magicIndex]
         var builder = PcapBuilder(magic: magic, bigEndian: bigEndian, snapLength: 1500, linkWord: 1)
         builder.record(seconds: 1_763_780_465, fraction: 123_456, data: payload(60, seed: 1))
-        builder.record(seconds: 1_763_780_466, fraction: 999_999, data: payload(42, seed: 2), originalLength: 1514)
+        builder.record(
+            seconds: 1_763_780_466, fraction: 999_999, data: payload(42, seed: 2),
+            originalLength: 1514)
         var reader = try CaptureReader(bytes: builder.bytes, name: "m.pcap")
         #expect(reader.format.container == .pcap)
         #expect(reader.format.byteOrder == (bigEndian ? .bigEndian : .littleEndian))
@@ -29,8 +31,12 @@ struct PcapReaderTests {
         #expect(result.error == nil)
         try #require(result.records.count == 2)
         let unit: Int64 = nanoseconds ? 1 : 1000
-        #expect(result.records[0].timestamp.nanoseconds == 1_763_780_465 * 1_000_000_000 + 123_456 * unit)
-        #expect(result.records[1].timestamp.nanoseconds == 1_763_780_466 * 1_000_000_000 + 999_999 * unit)
+        #expect(
+            result.records[0].timestamp.nanoseconds == 1_763_780_465 * 1_000_000_000 + 123_456
+                * unit)
+        #expect(
+            result.records[1].timestamp.nanoseconds == 1_763_780_466 * 1_000_000_000 + 999_999
+                * unit)
         #expect(result.records[0].frameNumber == 1)
         #expect(result.records[1].frameNumber == 2)
         #expect(result.records[0].fileOffset == 24)
@@ -134,10 +140,16 @@ struct PcapReaderTests {
         builder.bytes += payload(100, seed: 1)
         let result = readAll(builder.bytes)
         #expect(result.records.count == 1)
-        #expect(result.error == .corrupt(path: "test", offset: Int64(offset), reason: "absurd captured length 1073741824 in record header"))
+        #expect(
+            result.error
+                == .corrupt(
+                    path: "test", offset: Int64(offset),
+                    reason: "absurd captured length 1073741824 in record header"))
     }
 
-    @Test("records straddling chunks, and one larger than the buffer", arguments: [64, 100, 257, 1 << 20])
+    @Test(
+        "records straddling chunks, and one larger than the buffer",
+        arguments: [64, 100, 257, 1 << 20])
     func chunkStraddling(chunkSize: Int) throws {
         var builder = PcapBuilder(snapLength: 0)
         var expected: [[UInt8]] = []

@@ -8,7 +8,8 @@ struct ReaderBehaviourTests {
     func sample(records: Int) -> PcapBuilder {
         var builder = PcapBuilder()
         for index in 0..<records {
-            builder.record(seconds: UInt32(index), fraction: 0, data: payload(40 + index % 50, seed: index))
+            builder.record(
+                seconds: UInt32(index), fraction: 0, data: payload(40 + index % 50, seed: index))
         }
         return builder
     }
@@ -21,7 +22,9 @@ struct ReaderBehaviourTests {
         let rest = readAll(&first)
         #expect(rest.records.map(\.frameNumber) == Array(6...30))
         #expect(second.current.frameNumber == 5)
-        #expect(second.withCurrentBytes { span in (0..<span.count).map { span[$0] } } == payload(40 + 4, seed: 4))
+        #expect(
+            second.withCurrentBytes { span in (0..<span.count).map { span[$0] } }
+                == payload(40 + 4, seed: 4))
         let again = readAll(&second)
         #expect(again.data == rest.data)
     }
@@ -57,7 +60,8 @@ struct ReaderBehaviourTests {
         for index in 0..<1_000_000 {
             let frame = frames[index % 6]
             try writer.write(
-                timestamp: Timestamp(nanoseconds: Int64(index) * 1000), originalLength: frame.count, bytes: frame.span)
+                timestamp: Timestamp(nanoseconds: Int64(index) * 1000), originalLength: frame.count,
+                bytes: frame.span)
         }
         try writer.close()
         let start = ContinuousClock.now
@@ -70,7 +74,9 @@ struct ReaderBehaviourTests {
         }
         let seconds = (ContinuousClock.now - start) / .seconds(1)
         let megabytes = Double(reader.bytesRead) / 1e6
-        print("read \(count) records, \(megabytes) MB in \(seconds) s: \(megabytes / seconds) MB/s (\(sum))")
+        print(
+            "read \(count) records, \(megabytes) MB in \(seconds) s: \(megabytes / seconds) MB/s (\(sum))"
+        )
         #expect(count == 1_000_000)
         try? FileManager.default.removeItem(atPath: path)
     }

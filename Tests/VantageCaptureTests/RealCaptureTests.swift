@@ -18,7 +18,9 @@ struct RealCaptureTests {
         // IPv4 EtherType at offset 12 of every frame.
         #expect(result.data.allSatisfy { $0[12] == 0x08 && $0[13] == 0x00 })
 
-        if ToolSupport.exists(ToolSupport.tcpdump), let text = ToolSupport.run(ToolSupport.tcpdump, ["-tt", "-n", "-r", path]) {
+        if ToolSupport.exists(ToolSupport.tcpdump),
+            let text = ToolSupport.run(ToolSupport.tcpdump, ["-tt", "-n", "-r", path])
+        {
             let stamps = ToolSupport.lines(text).map { String($0.prefix { $0 != " " }) }
             #expect(stamps == result.records.map(\.timestamp.epochMicroseconds))
         }
@@ -37,7 +39,10 @@ struct RealCaptureTests {
         if ToolSupport.exists(ToolSupport.tshark),
             let text = ToolSupport.run(
                 ToolSupport.tshark,
-                ["-r", path, "-T", "fields", "-e", "frame.number", "-e", "frame.time_epoch", "-e", "frame.cap_len"])
+                [
+                    "-r", path, "-T", "fields", "-e", "frame.number", "-e", "frame.time_epoch",
+                    "-e", "frame.cap_len",
+                ])
         {
             let rows = ToolSupport.lines(text).map { $0.split(separator: "\t").map(String.init) }
             #expect(rows.map { $0[0] } == result.records.map { String($0.frameNumber) })
@@ -50,7 +55,9 @@ struct RealCaptureTests {
     func tsharkConvertedPcapng() throws {
         let source = ToolSupport.write(LoopbackFixtures.pcap, name: "lo.pcap")
         let converted = ToolSupport.temporaryPath("lo-converted.pcapng")
-        try #require(ToolSupport.run(ToolSupport.tshark, ["-r", source, "-F", "pcapng", "-w", converted]) != nil)
+        try #require(
+            ToolSupport.run(ToolSupport.tshark, ["-r", source, "-F", "pcapng", "-w", converted])
+                != nil)
         let original = readAll(LoopbackFixtures.pcap)
         var reader = try CaptureReader(path: converted, chunkSize: 128)
         let result = readAll(&reader)
@@ -63,6 +70,7 @@ struct RealCaptureTests {
     /// `seconds.nanoseconds` as tshark prints frame.time_epoch.
     static func epochNanoseconds(_ record: PacketRecord) -> String {
         let fraction = String(record.timestamp.fractionNanoseconds)
-        return "\(record.timestamp.wholeSeconds)." + String(repeating: "0", count: 9 - fraction.count) + fraction
+        return "\(record.timestamp.wholeSeconds)."
+            + String(repeating: "0", count: 9 - fraction.count) + fraction
     }
 }

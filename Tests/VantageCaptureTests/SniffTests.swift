@@ -22,7 +22,9 @@ struct SniffTests {
     }
 
     @Test func binaryBytes() {
-        #expect(found([0x4D, 0x5A, 0x90, 0x00, 3, 0, 0, 0, 4, 0]) == "bytes 4d 5a 90 00 03 00 00 00 ...")
+        #expect(
+            found([0x4D, 0x5A, 0x90, 0x00, 3, 0, 0, 0, 4, 0]) == "bytes 4d 5a 90 00 03 00 00 00 ..."
+        )
         #expect(found([0x00, 0x01]) == "bytes 00 01")
     }
 
@@ -37,12 +39,17 @@ struct SniffTests {
     @Test func descriptionsNameTheFile() {
         let error = CaptureError.notACapture(path: "/caps/x.pcap", found: "empty file")
         #expect(error.description == "/caps/x.pcap: not a pcap or pcapng capture: empty file")
-        let corrupt = CaptureError.corrupt(path: "a.pcapng", offset: 96, reason: "block length 0 is shorter than 12 bytes")
-        #expect(corrupt.description == "a.pcapng: corrupt at byte 96: block length 0 is shorter than 12 bytes")
+        let corrupt = CaptureError.corrupt(
+            path: "a.pcapng", offset: 96, reason: "block length 0 is shorter than 12 bytes")
+        #expect(
+            corrupt.description
+                == "a.pcapng: corrupt at byte 96: block length 0 is shorter than 12 bytes")
     }
 
     @Test func missingFileAndDirectoryAreIOErrors() {
-        #expect(throws: CaptureError.self) { try CaptureReader(path: "/nonexistent/vantage/x.pcap") }
+        #expect(throws: CaptureError.self) {
+            try CaptureReader(path: "/nonexistent/vantage/x.pcap")
+        }
         do {
             _ = try CaptureReader(path: "/tmp")
             Issue.record("expected an error")

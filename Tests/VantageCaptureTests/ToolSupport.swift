@@ -5,7 +5,9 @@ enum ToolSupport {
     static let tcpdump = "/usr/bin/tcpdump"
     static let tshark = "/usr/bin/tshark"
 
-    static func exists(_ path: String) -> Bool { FileManager.default.isExecutableFile(atPath: path) }
+    static func exists(_ path: String) -> Bool {
+        FileManager.default.isExecutableFile(atPath: path)
+    }
 
     /// Runs a tool and returns its standard output, or nil if it failed.
     static func run(_ path: String, _ arguments: [String]) -> String? {
@@ -30,7 +32,8 @@ enum ToolSupport {
     /// A fresh path in the temporary directory.
     static func temporaryPath(_ name: String) -> String {
         let directory = NSTemporaryDirectory() + "vantage-capture-tests-\(getpid())"
-        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try? FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true)
         return directory + "/\(UUID().uuidString)-\(name)"
     }
 

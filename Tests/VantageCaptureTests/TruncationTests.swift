@@ -6,7 +6,9 @@ import VantageCapture
 @Suite("Truncation at every length")
 struct TruncationTests {
     /// Checks one cut. `units` are (start offset, end offset, is a packet) in file order.
-    func check(_ bytes: [UInt8], cut: Int, units: [(start: Int, end: Int, packet: Bool)], chunkSize: Int) {
+    func check(
+        _ bytes: [UInt8], cut: Int, units: [(start: Int, end: Int, packet: Bool)], chunkSize: Int
+    ) {
         let result = readAll(Array(bytes[..<cut]), chunkSize: chunkSize)
         let complete = units.filter { $0.packet && $0.end <= cut }.count
         #expect(result.records.count == complete, "cut \(cut) chunk \(chunkSize)")
@@ -16,7 +18,8 @@ struct TruncationTests {
         }
         if let damaged = units.first(where: { $0.start < cut && cut < $0.end }) {
             guard case .truncated(_, let offset, _) = result.error else {
-                Issue.record("cut \(cut): expected truncated, got \(String(describing: result.error))")
+                Issue.record(
+                    "cut \(cut): expected truncated, got \(String(describing: result.error))")
                 return
             }
             #expect(offset == Int64(damaged.start), "cut \(cut)")
@@ -27,14 +30,17 @@ struct TruncationTests {
 
     @Test("pcap", arguments: [false, true])
     func pcap(kuznetzov: Bool) {
-        var builder = PcapBuilder(magic: kuznetzov ? 0xA1B2_CD34 : 0xA1B2_C3D4, bigEndian: kuznetzov)
+        var builder = PcapBuilder(
+            magic: kuznetzov ? 0xA1B2_CD34 : 0xA1B2_C3D4, bigEndian: kuznetzov)
         builder.record(seconds: 1, fraction: 1, data: payload(10, seed: 1))
         builder.record(seconds: 2, fraction: 2, data: [])
         builder.record(seconds: 3, fraction: 3, data: payload(37, seed: 3))
         let bytes = builder.bytes
         var units: [(start: Int, end: Int, packet: Bool)] = [(0, 24, false)]
         for (index, start) in builder.recordOffsets.enumerated() {
-            let end = index + 1 < builder.recordOffsets.count ? builder.recordOffsets[index + 1] : bytes.count
+            let end =
+                index + 1 < builder.recordOffsets.count
+                ? builder.recordOffsets[index + 1] : bytes.count
             units.append((start, end, true))
         }
         for chunkSize in [64, 1 << 20] {
@@ -48,7 +54,8 @@ struct TruncationTests {
         var b = PcapNGBuilder()
         b.section(bigEndian: false, options: [(4, Array("x".utf8))])
         b.interface(linkType: 1, options: [(9, [9])])
-        b.enhancedPacket(interface: 0, units: 1, data: payload(13, seed: 1), options: [(2, b.u32Bytes(1))])
+        b.enhancedPacket(
+            interface: 0, units: 1, data: payload(13, seed: 1), options: [(2, b.u32Bytes(1))])
         b.block(5, [UInt8](repeating: 0, count: 12))
         b.simplePacket(data: payload(6, seed: 2))
         b.section(bigEndian: true)
