@@ -1,5 +1,8 @@
 // Shared by both fuzz targets: read a whole in-memory capture and summarise what came out.
 
+/// Keeps the optimizer from dropping byte reads.
+nonisolated(unsafe) var fuzzSink: UInt64 = 0
+
 /// Everything a read produced, reduced to comparable values.
 struct FuzzRead: Equatable, CustomStringConvertible {
     var records: [PacketRecord] = []

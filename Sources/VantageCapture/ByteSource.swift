@@ -1,8 +1,11 @@
 import Glibc
 
-/// Where a reader's bytes come from: an open file (read with `pread`) or an in-memory array.
+/// Where a reader's bytes come from: a regular file (read with `pread` at explicit offsets, so
+/// reader copies stay independent), a pipe or other stream (read with `read`; copies of a reader
+/// on a stream share it), or an in-memory array.
 enum ByteSource: Sendable {
     case file(FileDescriptor)
+    case stream(FileDescriptor)
     case memory([UInt8])
 
     /// Opens `path` for reading; returns the source and the file size for regular files.
@@ -23,7 +26,10 @@ enum ByteSource: Sendable {
         if type == S_IFDIR {
             throw .io(path: path, message: "is a directory")
         }
-        return (.file(file), type == S_IFREG ? Int64(info.st_size) : nil)
+        if type == S_IFREG {
+            return (.file(file), Int64(info.st_size))
+        }
+        return (.stream(file), nil)
     }
 
     /// Reads up to `count` bytes at file offset `offset` into `target`; 0 means end of input.
@@ -35,6 +41,15 @@ enum ByteSource: Sendable {
             while true {
                 let result = unsafe pread(
                     file.descriptor, target.baseAddress, target.count, off_t(offset))
+                if result >= 0 { return result }
+                if errno == EINTR { continue }
+                throw .io(
+                    path: path,
+                    message: "read failed at byte \(offset): \(systemErrorMessage(errno))")
+            }
+        case .stream(let file):
+            while true {
+                let result = unsafe Glibc.read(file.descriptor, target.baseAddress, target.count)
                 if result >= 0 { return result }
                 if errno == EINTR { continue }
                 throw .io(

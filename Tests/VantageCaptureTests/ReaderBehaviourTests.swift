@@ -81,3 +81,24 @@ struct ReaderBehaviourTests {
         try? FileManager.default.removeItem(atPath: path)
     }
 }
+
+@Suite("Streams")
+struct StreamTests {
+    @Test func readsFromAPipe() throws {
+        var builder = PcapBuilder()
+        for index in 0..<20 {
+            builder.record(seconds: UInt32(index), fraction: 0, data: payload(100, seed: index))
+        }
+        let pipe = Pipe()
+        // Smaller than the pipe buffer: write everything, then close the write end.
+        pipe.fileHandleForWriting.write(Data(builder.bytes))
+        try pipe.fileHandleForWriting.close()
+        let path = "/proc/self/fd/\(pipe.fileHandleForReading.fileDescriptor)"
+        var reader = try CaptureReader(path: path, chunkSize: 64)
+        #expect(reader.fileSize == nil)
+        let result = readAll(&reader)
+        #expect(result.error == nil)
+        #expect(result.records.count == 20)
+        #expect(result.data.last == payload(100, seed: 19))
+    }
+}
