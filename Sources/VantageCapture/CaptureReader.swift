@@ -27,7 +27,7 @@ public struct CaptureReader: Sendable {
     public internal(set) var interfaces: [CaptureInterface] = []
     /// The current record; before the first successful `advance()` an empty record with
     /// frame number 0.
-    public internal(set) var current: PacketRecord = .none
+    public internal(set) var current: PacketRecord = .empty
 
     /// The reader's buffer and position.
     var buffer: ChunkBuffer
@@ -112,13 +112,13 @@ public struct CaptureReader: Sendable {
                 format.container == .pcap ? try nextPcapRecord() : try nextPcapNGRecord()
             if !found {
                 finished = true
-                current = .none
+                current = .empty
                 dataOffset = 0
             }
             return found
         } catch {
             failure = error
-            current = .none
+            current = .empty
             dataOffset = 0
             pendingConsume = 0
             throw error

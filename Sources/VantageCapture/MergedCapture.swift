@@ -112,7 +112,7 @@ public struct MergedCapture: Sendable {
     /// The current record of the vantage `next()` returned, with its timestamp as written in
     /// the file; an empty record when there is none.
     public var current: PacketRecord {
-        guard let vantage = currentVantage, let reader = readers[vantage] else { return .none }
+        guard let vantage = currentVantage, let reader = readers[vantage] else { return .empty }
         return reader.current
     }
 

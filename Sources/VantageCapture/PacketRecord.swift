@@ -20,8 +20,10 @@ public enum PacketDirection: UInt8, Sendable, Hashable, Codable, CustomStringCon
 
 /// The metadata of one captured packet. The bytes themselves are borrowed from the reader.
 public struct PacketRecord: Sendable, Hashable {
-    /// 1-based number of the packet in its file, counting packet records and blocks only
-    /// (pcap records; pcapng EPB, SPB and obsolete PB), as Wireshark numbers frames.
+    /// 1-based number of the packet in its file, as Wireshark numbers frames: pcap records;
+    /// pcapng EPB, SPB and obsolete PB, plus the non-packet blocks Wireshark also lists as
+    /// frames (custom, systemd journal, sysdig event blocks), which the reader skips, so
+    /// numbers can jump there. Continues across pcapng sections.
     public var frameNumber: Int
     /// When the packet was captured (pcapng: after if_tsresol and if_tsoffset).
     public var timestamp: Timestamp
@@ -60,8 +62,9 @@ public struct PacketRecord: Sendable, Hashable {
     /// Whether the capture kept fewer bytes than the packet had.
     public var isTruncated: Bool { capturedLength < originalLength }
 
-    /// A record with no bytes, before the first `advance()`.
-    static let none = PacketRecord(
+    /// A record with no bytes and frame number 0: a reader's `current` before the first
+    /// `advance()`, after the end and after an error.
+    public static let empty = PacketRecord(
         frameNumber: 0, timestamp: .zero, capturedLength: 0, originalLength: 0,
         linkType: LinkType(rawValue: 0))
 }

@@ -15,6 +15,21 @@ enum PcapNGBlockType {
     static let interfaceStatistics: UInt32 = 0x0000_0005
     static let enhancedPacket: UInt32 = 0x0000_0006
     static let decryptionSecrets: UInt32 = 0x0000_000A
+    static let systemdJournalExport: UInt32 = 0x0000_0009
+
+    /// Whether Wireshark lists blocks of this type as frames of their own although they hold
+    /// no packet: custom blocks, systemd journal entries and sysdig events (Wireshark's
+    /// `wiretap/pcapng.c` returns them as records). The reader skips them but counts them, so
+    /// that frame numbers match Wireshark's.
+    static func isNumberedByWireshark(_ type: UInt32) -> Bool {
+        switch type {
+        case 0x0000_0BAD, 0x4000_0BAD, systemdJournalExport, 0x0000_0204, 0x0000_0208,
+            0x0000_0216, 0x0000_0217, 0x0000_0221, 0x0000_0222:
+            true
+        default:
+            false
+        }
+    }
 
     /// A short name for messages.
     static func name(_ type: UInt32) -> String {

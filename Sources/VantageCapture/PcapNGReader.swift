@@ -11,9 +11,12 @@ import VantageWire
 // - Simple Packet Blocks belong to interface 0 of their section and carry no timestamp: they
 //   get the timestamp of the previous packet in the file (0 for the first packet), so a merge
 //   keeps them in place. Their captured length is min(original length, bytes in the block,
-//   snaplen of interface 0 when non-zero).
+//   snaplen of interface 0 when non-zero). (Wireshark instead rejects an SPB that holds fewer
+//   bytes than min(original length, snaplen); we pass on the bytes present.)
 // - NRB, ISB, DSB, custom and unknown blocks are skipped by their length; their contents are
-//   not validated.
+//   not validated. Custom blocks, systemd journal export blocks and sysdig event blocks are
+//   listed by Wireshark as frames of their own, so they consume a frame number (the next
+//   packet's `frameNumber` skips one) to keep frame numbers equal to Wireshark's.
 // - `epb_flags` bits 0–1 give the direction and bits 5–8 a per-packet FCS length that
 //   overrides the interface's `if_fcslen`.
 // - Timestamps convert to ns with integer math (exact for 10^-n, n ≤ 9; truncating for finer
@@ -214,7 +217,9 @@ extension CaptureReader {
             return .other
 
         default:
-            // NRB, ISB, DSB, custom and unknown blocks: skipped by their length.
+            // NRB, ISB, DSB, custom and unknown blocks: skipped by their length. Wireshark shows
+            // some of them as frames, so they take a frame number.
+            if PcapNGBlockType.isNumberedByWireshark(type) { frameCount += 1 }
             return .other
         }
     }

@@ -13,8 +13,12 @@ struct PcapNGReaderTests {
         b.interface(
             linkType: 1, snapLength: 262_144,
             options: [(2, Array("eth0".utf8)), (9, [9]), (13, [4])])
-        // NRB (contents not checked).
-        b.block(4, [0, 1, 0, 8, 10, 0, 0, 1, 0x61, 0, 0, 0, 0, 0, 0, 0])
+        // NRB: 10.0.0.1 is "a" (the reader skips it; tshark checks it).
+        var names: [UInt8] = []
+        names.put16(1, bigEndian: false)
+        names.put16(6, bigEndian: false)
+        names += [10, 0, 0, 1, 0x61, 0, 0, 0, 0, 0, 0, 0]
+        b.block(4, names)
         // Interface 1: Linux SLL, 2^-20 s, tsoffset +100 s.
         b.interface(linkType: 113, options: [(9, [0x80 | 20]), (14, b.u64Bytes(100))])
         // Frame 1: EPB on interface 0, inbound (flags 01).
@@ -26,12 +30,12 @@ struct PcapNGReaderTests {
         b.enhancedPacket(
             interface: 1, units: 3 << 20 | 1 << 19, data: payload(33, seed: 2), originalLength: 90,
             options: [(2, b.u32Bytes(0x2 | 2 << 5)), (1, Array("comment".utf8))])
-        b.block(0x0A, [0x4B, 0x53, 0x4C, 0x54, 0, 0, 0, 4, 1, 2, 3, 4])  // DSB
+        b.block(0x0A, [0x4B, 0x53, 0x4C, 0x54, 4, 0, 0, 0, 1, 2, 3, 4])  // DSB
         b.block(0x0BAD, [0, 0, 0x7F, 0xFE, 9, 9, 9, 9])  // custom block
         b.block(0x4000_0BAD, [0, 0, 0x7F, 0xFE])  // custom block, not copyable
         b.block(0x1234_5678, [1, 2, 3, 4, 5, 6, 7, 8])  // unknown block type
         // Frame 3: SPB (interface 0), no timestamp.
-        b.simplePacket(data: payload(20, seed: 3), originalLength: 1514)
+        b.simplePacket(data: payload(20, seed: 3))
         // Frame 4: obsolete Packet Block on interface 1 with pack_flags inbound.
         b.obsoletePacket(interface: 1, units: 1 << 20, data: payload(14, seed: 4), flags: 1)
 
@@ -58,7 +62,8 @@ struct PcapNGReaderTests {
         #expect(result.error == nil)
         let records = result.records
         try #require(records.count == 7)
-        #expect(records.map(\.frameNumber) == Array(1...7))
+        // The two custom blocks take frame numbers 3 and 4, as in Wireshark.
+        #expect(records.map(\.frameNumber) == [1, 2, 5, 6, 7, 8, 9])
         #expect(reader.format.byteOrder == .bigEndian)
 
         // Interfaces: global indices across sections.
@@ -98,7 +103,7 @@ struct PcapNGReaderTests {
         #expect(records[2].interfaceID == 0)
         #expect(records[2].timestamp == records[1].timestamp)
         #expect(records[2].capturedLength == 20)
-        #expect(records[2].originalLength == 1514)
+        #expect(records[2].originalLength == 20)
         #expect(records[2].direction == .unknown)
         #expect(result.data[2] == payload(20, seed: 3))
 
@@ -119,6 +124,19 @@ struct PcapNGReaderTests {
         #expect(records[6].interfaceID == 2)
         #expect(result.data[6] == payload(8, seed: 7))
         #expect(reader.bytesRead == Int64(b.bytes.count))
+    }
+
+    /// Wireshark rejects an SPB whose original length exceeds both the bytes in the block and
+    /// the snaplen; we pass on the bytes present.
+    @Test func simplePacketShorterThanItsOriginalLength() throws {
+        var b = PcapNGBuilder()
+        b.section(bigEndian: false)
+        b.interface(linkType: 1)
+        b.simplePacket(data: payload(20, seed: 1), originalLength: 1514)
+        let result = readAll(b.bytes)
+        #expect(result.error == nil)
+        #expect(result.records.first?.capturedLength == 20)
+        #expect(result.records.first?.originalLength == 1514)
     }
 
     @Test func simplePacketCapturedLengthIsCappedBySnaplen() throws {
@@ -350,5 +368,36 @@ struct PcapNGReaderTests {
         #expect(result.records.map(\.frameNumber) == Array(1...20))
         #expect(
             result.data.enumerated().allSatisfy { index, data in data.first == UInt8(index / 2) })
+    }
+
+    /// A file with the non-packet blocks that Wireshark numbers as frames.
+    static func wiresharkRecordsFile() -> PcapNGBuilder {
+        var b = PcapNGBuilder()
+        b.section(bigEndian: false)
+        b.interface(linkType: 1)
+        b.enhancedPacket(interface: 0, units: 1, data: payload(60, seed: 1))
+        b.block(9, Array("__REALTIME_TIMESTAMP=1700000000000000\nMESSAGE=hi\n\n".utf8))
+        b.enhancedPacket(interface: 0, units: 2, data: payload(60, seed: 2))
+        var event: [UInt8] = []
+        event.put16(0, bigEndian: false)  // CPU
+        event.put64(1_700_000_000_000_000_000, bigEndian: false)  // timestamp
+        event.put64(1, bigEndian: false)  // thread
+        event.put32(1, bigEndian: false)  // event length
+        event.put16(0, bigEndian: false)  // event type
+        b.block(0x204, event)
+        b.enhancedPacket(interface: 0, units: 3, data: payload(60, seed: 3))
+        var custom: [UInt8] = []
+        custom.put32(32473, bigEndian: false)  // PEN: example enterprise
+        custom += Array("abcd".utf8)
+        b.block(0x0BAD, custom)
+        b.block(0x1234_5678, [1, 2, 3, 4])  // unknown: not numbered
+        b.enhancedPacket(interface: 0, units: 4, data: payload(60, seed: 4))
+        return b
+    }
+
+    @Test func nonPacketBlocksThatWiresharkNumbers() throws {
+        let result = readAll(Self.wiresharkRecordsFile().bytes, chunkSize: 64)
+        #expect(result.error == nil)
+        #expect(result.records.map(\.frameNumber) == [1, 3, 5, 7])
     }
 }

@@ -67,6 +67,61 @@ struct RealCaptureTests {
         #expect(result.data == original.data)
     }
 
+    /// The synthetic pcapng with two sections, 2^-20 units, tsoffset, SPB and obsolete PB, as
+    /// tshark sees it. (tshark's frame.interface_id is the section-local ID.)
+    @Test(.enabled(if: ToolSupport.exists(ToolSupport.tshark)))
+    func tsharkAgreesOnTheRichPcapng() throws {
+        let bytes = PcapNGReaderTests.richFile().bytes
+        let path = ToolSupport.write(bytes, name: "rich.pcapng")
+        let fields = [
+            "frame.number", "frame.time_epoch", "frame.interface_id", "frame.cap_len", "frame.len",
+            "frame.packet_flags_direction",
+        ]
+        let text = try #require(
+            ToolSupport.run(
+                ToolSupport.tshark, ["-r", path, "-T", "fields"] + fields.flatMap { ["-e", $0] }))
+        let rows = ToolSupport.lines(text).map {
+            $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        }
+        var reader = try CaptureReader(path: path)
+        let result = readAll(&reader)
+        // tshark also lists the two custom blocks as frames 3 and 4.
+        let byNumber = Dictionary(rows.map { ($0[0], $0) }, uniquingKeysWith: { first, _ in first })
+        try #require(rows.count == result.records.count + 2)
+        for record in result.records {
+            let row = try #require(byNumber[String(record.frameNumber)])
+            // tshark leaves SPB timestamps empty; we carry the previous packet's.
+            if !row[1].isEmpty { #expect(row[1] == Self.epochNanoseconds(record)) }
+            #expect(row[2] == String(reader.interfaces[record.interfaceID].localID))
+            #expect(row[3] == String(record.capturedLength))
+            #expect(row[4] == String(record.originalLength))
+            let direction: String =
+                switch record.direction {
+                case .unknown: ""
+                case .inbound: "1"
+                case .outbound: "2"
+                }
+            #expect(Int(row[5].dropFirst(2), radix: 16).map { String($0) } ?? "" == direction)
+        }
+    }
+
+    @Test(.enabled(if: ToolSupport.exists(ToolSupport.tshark)))
+    func tsharkNumbersFramesLikeUs() throws {
+        let path = ToolSupport.write(
+            PcapNGReaderTests.wiresharkRecordsFile().bytes, name: "records.pcapng")
+        let text = try #require(
+            ToolSupport.run(
+                ToolSupport.tshark,
+                ["-r", path, "-T", "fields", "-e", "frame.number", "-e", "eth.type"]))
+        // Ethernet frames only (the other records have no eth.type).
+        let numbers = ToolSupport.lines(text).compactMap { line -> Int? in
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+            return fields.count > 1 && !fields[1].isEmpty ? Int(fields[0]) : nil
+        }
+        var reader = try CaptureReader(path: path)
+        #expect(readAll(&reader).records.map(\.frameNumber) == numbers)
+    }
+
     /// `seconds.nanoseconds` as tshark prints frame.time_epoch.
     static func epochNanoseconds(_ record: PacketRecord) -> String {
         let fraction = String(record.timestamp.fractionNanoseconds)
