@@ -85,11 +85,11 @@ struct DecodeCommand: ParsableCommand {
         let tables = names.count > 1 ? counts + [total] : [total]
         let labelWidth = max(18, total.rows.map(\.0.count).max() ?? 0)
         output.line("protocol".padding(toLength: labelWidth, withPad: " ", startingAt: 0)
-            + columns.map { " " + $0.leftPadded(to: 12) }.joined())
+            + columns.map { " " + $0.leftPadded(to: max(12, $0.count)) }.joined())
         for (label, _) in total.rows {
             let values = tables.map { table in table.rows.first(where: { $0.0 == label })?.1 ?? 0 }
             output.line(label.padding(toLength: labelWidth, withPad: " ", startingAt: 0)
-                + values.map { " " + String($0).leftPadded(to: 12) }.joined())
+                + zip(values, columns).map { " " + String($0).leftPadded(to: max(12, $1.count)) }.joined())
         }
     }
 }
