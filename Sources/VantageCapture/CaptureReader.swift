@@ -57,7 +57,9 @@ public struct CaptureReader: Sendable {
     var sectionInterfaceBase = 0
 
     /// Opens and identifies the capture at `path`; reads the pcap file header or the first
-    /// pcapng section header. `chunkSize` is the size of each read and of the initial buffer.
+    /// pcapng section header. `chunkSize` (at least 64) is the size of each read and of the
+    /// initial buffer, which is smaller for a file smaller than that. Pipes and other
+    /// non-regular files are read sequentially (`fileSize` is then nil).
     public init(path: String, chunkSize: Int = 1 << 20) throws(CaptureError) {
         let (source, size) = try ByteSource.open(path: path)
         try self.init(source: source, fileSize: size, path: path, chunkSize: chunkSize)
