@@ -9,7 +9,7 @@
 /// Callers write a frame at ``frame`` and then ``commit(time:length:)`` it; the buffer is
 /// handed to `write()` in chunks of ``chunkSize`` bytes. Nothing is allocated per frame.
 struct PcapOutput {
-    static let chunkSize = 8 << 20
+    static let chunkSize = 4 << 20
     /// Room for one more record past the flush threshold (header + the largest frame).
     static let slack = 4096
     static let snapLength: UInt32 = 262_144
