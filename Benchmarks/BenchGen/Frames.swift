@@ -104,7 +104,8 @@ func writeTCP(_ p: UnsafeMutableRawPointer, _ s: TCPSegment, payloadLength: Int,
     }
     options &+= words(s.tsval) &+ words(s.tsecr)
     let segmentLength = UInt64(headerLength &+ payloadLength)
-    let sum = words(s.src) &+ words(s.dst) &+ 6 &+ segmentLength
+    let sum =
+        words(s.src) &+ words(s.dst) &+ 6 &+ segmentLength
         &+ UInt64(s.sourcePort) &+ UInt64(s.destinationPort) &+ words(s.seq) &+ words(s.ack)
         &+ UInt64(offsetFlags) &+ UInt64(s.window) &+ options &+ payloadSum
     p.put16(checksumValue(sum), 16)
@@ -167,8 +168,9 @@ func writeVRRP(
     priority: UInt8, vip: UInt32
 ) -> Int {
     let l2 = writeEthernet(p, dst: Wire.vrrpGroupMAC, src: sourceMAC, vlan: vlan, type: Wire.etherIPv4)
-    writeIPv4(p + l2, totalLength: 40, id: id, dontFragment: false, ttl: 255,
-              proto: IPProtocol.vrrp.rawValue, tos: 0xC0, src: source, dst: Wire.vrrpGroup)
+    writeIPv4(
+        p + l2, totalLength: 40, id: id, dontFragment: false, ttl: 255,
+        proto: IPProtocol.vrrp.rawValue, tos: 0xC0, src: source, dst: Wire.vrrpGroup)
     let v = p + l2 + 20
     v.put8(0x21, 0)  // version 2, type advertisement
     v.put8(vrid, 1)
@@ -210,7 +212,8 @@ func writeNDP(
     icmp.put8(advertisement ? 2 : 1, 24)  // TLLA / SLLA
     icmp.put8(1, 25)
     icmp.putMAC(sourceMAC, 26)
-    let sum = onesSum(ip + 8, 32) &+ UInt64(payloadLength) &+ UInt64(IPProtocol.icmpv6.rawValue)
+    let sum =
+        onesSum(ip + 8, 32) &+ UInt64(payloadLength) &+ UInt64(IPProtocol.icmpv6.rawValue)
         &+ onesSum(icmp, payloadLength)
     icmp.put16(checksumValue(sum), 2)
     return l2 + 40 + payloadLength

@@ -116,8 +116,9 @@ struct Generator {
             guard event.b == vrrpGeneration[event.a] else { return false }
             let which = vrrpMaster[event.a]
             let priorities = topology.segments[event.a].priorities
-            vrrpAdvert(segment: event.a, node: vrrpNode(event.a, which),
-                       priority: which == 0 ? priorities.0 : priorities.1)
+            vrrpAdvert(
+                segment: event.a, node: vrrpNode(event.a, which),
+                priority: which == 0 ? priorities.0 : priorities.1)
             events.push(now + 1_000_000 + UInt64(rng.below(150)), .vrrpAdvert, a: event.a, b: event.b)
         case .vrrpResign:
             failover(segment: event.a)
@@ -133,8 +134,9 @@ struct Generator {
         case .arpRetry:
             unansweredRequest(requester: event.a, target: UInt32(truncatingIfNeeded: event.b))
             if event.c > 1 {
-                events.push(now + 1_000_000 + UInt64(rng.below(3_000)), .arpRetry, a: event.a, b: event.b,
-                            c: event.c - 1)
+                events.push(
+                    now + 1_000_000 + UInt64(rng.below(3_000)), .arpRetry, a: event.a, b: event.b,
+                    c: event.c - 1)
             }
         case .unansweredARP:
             let requester = rng.below(topology.ip.count)

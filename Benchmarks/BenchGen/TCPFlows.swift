@@ -111,8 +111,9 @@ extension Generator {
         case .request:
             let length = segmentLength(c.pointee.remaining)
             c.pointee.remaining -= length
-            sendTCP(c, fromClient: true, flags: TCPFlags.ack | (c.pointee.remaining == 0 ? TCPFlags.psh : 0),
-                    length: length)
+            sendTCP(
+                c, fromClient: true, flags: TCPFlags.ack | (c.pointee.remaining == 0 ? TCPFlags.psh : 0),
+                length: length)
             c.pointee.clientSeq &+= UInt32(length)
             if c.pointee.remaining == 0 {
                 // Half the time the server's delayed ACK fires before the response is ready.
@@ -128,8 +129,9 @@ extension Generator {
         case .response:
             let length = segmentLength(c.pointee.remaining)
             c.pointee.remaining -= length
-            sendTCP(c, fromClient: false, flags: TCPFlags.ack | (c.pointee.remaining == 0 ? TCPFlags.psh : 0),
-                    length: length)
+            sendTCP(
+                c, fromClient: false, flags: TCPFlags.ack | (c.pointee.remaining == 0 ? TCPFlags.psh : 0),
+                length: length)
             c.pointee.serverSeq &+= UInt32(length)
             c.pointee.sinceAck += 1
             if c.pointee.remaining == 0 || c.pointee.sinceAck == 2 { c.pointee.phase = .clientAck }
@@ -218,8 +220,9 @@ extension Generator {
         let headerLength = flags & TCPFlags.syn != 0 ? 40 : 32
         let payloadSum = length > 0 ? writeTLSRecord(tcp + headerLength, length: length) : 0
         _ = writeTCP(tcp, segment, payloadLength: length, payloadSum: payloadSum)
-        writeIPv4(ip, totalLength: 20 + headerLength + length, id: id, dontFragment: true, ttl: 64,
-                  proto: 6, src: segment.src, dst: segment.dst)
+        writeIPv4(
+            ip, totalLength: 20 + headerLength + length, id: id, dontFragment: true, ttl: 64,
+            proto: 6, src: segment.src, dst: segment.dst)
         out.commit(time: now, length: l2 + 20 + headerLength + length)
     }
 

@@ -64,28 +64,37 @@ struct Topology {
         }
         // Windows failover cluster (hosts 2, 3): UDP 3343 every 1.2 s each way.
         let clusnet = Self.binaryPayload(length: 80, tag: 0x3343)
-        heartbeats.append(.init(source: 2, destination: 3, sourcePort: 3343, destinationPort: 3343,
-                                intervalMicros: 1_200_000, payload: clusnet, sequenceOffset: 8, hexSequence: false))
-        heartbeats.append(.init(source: 3, destination: 2, sourcePort: 3343, destinationPort: 3343,
-                                intervalMicros: 1_200_000, payload: clusnet, sequenceOffset: 8, hexSequence: false))
+        heartbeats.append(
+            .init(
+                source: 2, destination: 3, sourcePort: 3343, destinationPort: 3343,
+                intervalMicros: 1_200_000, payload: clusnet, sequenceOffset: 8, hexSequence: false))
+        heartbeats.append(
+            .init(
+                source: 3, destination: 2, sourcePort: 3343, destinationPort: 3343,
+                intervalMicros: 1_200_000, payload: clusnet, sequenceOffset: 8, hexSequence: false))
         // Linux-HA heartbeat (hosts 4, 5): ucast UDP 694, keepalive 1 s.
         for (source, destination, name) in [(4, 5, "ha1"), (5, 4, "ha2")] {
-            let text = ">>>\nt=status\nst=active\ndt=7530\nprotocol=1\nsrc=\(name)\nseq=00000000\n"
+            let text =
+                ">>>\nt=status\nst=active\ndt=7530\nprotocol=1\nsrc=\(name)\nseq=00000000\n"
                 + "hg=5e3c1a7b\nts=67d3b0a0\nld=0.12 0.08 0.05 1/151 4242\nttl=3\n"
                 + "auth=1 8f1c2a9e4b7d6c5e3f2a1b0c9d8e7f60\n<<<\n"
             let bytes = Array(text.utf8)
             let offset = bytes.indices.first { bytes[$0...].starts(with: Array("seq=".utf8)) }! + 4
-            heartbeats.append(.init(source: source, destination: destination, sourcePort: 694,
-                                    destinationPort: 694, intervalMicros: 1_000_000, payload: bytes,
-                                    sequenceOffset: offset, hexSequence: true))
+            heartbeats.append(
+                .init(
+                    source: source, destination: destination, sourcePort: 694,
+                    destinationPort: 694, intervalMicros: 1_000_000, payload: bytes,
+                    sequenceOffset: offset, hexSequence: true))
         }
         // Corosync knet (hosts 152-154 on VLAN 20): UDP 5405 pings every 750 ms per link.
         let knet = Self.binaryPayload(length: 64, tag: 0x5405)
         for source in 152...154 {
             for destination in 152...154 where destination != source {
-                heartbeats.append(.init(source: source, destination: destination, sourcePort: 5405,
-                                        destinationPort: 5405, intervalMicros: 750_000, payload: knet,
-                                        sequenceOffset: 4, hexSequence: false))
+                heartbeats.append(
+                    .init(
+                        source: source, destination: destination, sourcePort: 5405,
+                        destinationPort: 5405, intervalMicros: 750_000, payload: knet,
+                        sequenceOffset: 4, hexSequence: false))
             }
         }
     }
