@@ -48,7 +48,7 @@ if [[ $TSHARK_ON != 0 ]] && ! command -v tshark >/dev/null 2>&1; then
     missing+=("tshark (Debian package tshark; or run with BENCH_TSHARK=0)")
 fi
 if ((${#missing[@]})); then
-    say "bench: missing prerequisites (this script installs nothing; 'make setup' should):"
+    say "bench: missing prerequisites (this script installs nothing; 'make deps', run by 'make bench', installs them):"
     for m in "${missing[@]}"; do say "  - $m"; done
     exit 1
 fi
