@@ -42,6 +42,7 @@ let package = Package(
         .testTarget(
             name: "VantageCLITests",
             dependencies: ["VantageWire", "VantageCapture", "VantageLive"],
+            exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
     ],

@@ -90,6 +90,11 @@ public enum LinkLayer: Sendable {
     case raw
     /// A link type VantageWire does not decode; the frame is counted, not decoded.
     case unsupported(LinkType)
+
+    /// Whether this is an Ethernet header (whose type field can never be the cooked LLC value).
+    public var isEthernet: Bool {
+        if case .ethernet = self { true } else { false }
+    }
 }
 
 /// The network-layer message of a frame.

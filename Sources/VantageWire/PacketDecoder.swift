@@ -108,6 +108,10 @@ public struct PacketDecoder: Sendable {
         packet.networkOffset = offset
         packet.stopOffset = offset
         let payload = bytes.extracting(offset...)
+        if !packet.link.isEthernet, type == LinuxSLLHeader.protocolLLC {
+            packet.network = .llc(try LLCHeader.parse(payload))
+            return
+        }
         switch type {
         case .arp, .rarp:
             let arp = try ARPPacket.parse(payload)
@@ -189,7 +193,7 @@ public struct PacketDecoder: Sendable {
                 packet.application = .hsrp(try HSRPMessage.parse(bytes.extracting(header.payloadRange)))
             }
         case .icmp:
-            let message = try ICMPv4Message.parse(bytes)
+            let message = try ICMPv4Message.parse(bytes, isComplete: bytes.count >= declaredLength)
             packet.transport = .icmp(message)
             if verifyTransportChecksums, message.checksumValid == false {
                 packet.anomalies.insert(.transportBadChecksum)
@@ -197,7 +201,7 @@ public struct PacketDecoder: Sendable {
         case .icmpv6:
             let message = try ICMPv6Message.parse(bytes)
             packet.transport = .icmpv6(message)
-            let isND = (133...137).contains(message.type)
+            let isND = message.isNeighborDiscovery
             if (isND || verifyTransportChecksums), !ICMPv6Message.checksumValid(bytes, pseudo: pseudo) {
                 packet.anomalies.insert(.transportBadChecksum)
             }
@@ -212,7 +216,7 @@ public struct PacketDecoder: Sendable {
                 packet.anomalies.insert(.ndLinkLayerMismatch)
             }
         case .igmp:
-            packet.transport = .igmp(try IGMPMessage.parse(bytes))
+            packet.transport = .igmp(try IGMPMessage.parse(bytes, isComplete: bytes.count >= declaredLength))
         case .vrrp:
             try decodeProtocol112(bytes, declaredLength: declaredLength, pseudo: pseudo, hopLimit: hopLimit, into: &packet)
         default:

@@ -94,13 +94,20 @@ import VantageWire
         odd = ARPPacket.reply(from: a, ip: vip, to: Self.hostB, targetIP: vip)
         #expect(odd.variant == .reply)
         // A probe needs THA zero.
-        odd = ARPPacket(operation: .request, senderMAC: a, senderIP: IPv4Address(0, 0, 0, 0), targetMAC: .broadcast, targetIP: vip)
+        odd = ARPPacket(
+            operation: .request, senderMAC: a, senderIP: IPv4Address(0, 0, 0, 0), targetMAC: .broadcast, targetIP: vip)
         #expect(odd.variant == .request)
-        let rarp = ARPPacket(operation: .rarpRequest, senderMAC: a, senderIP: .init(rawValue: 0), targetMAC: a, targetIP: .init(rawValue: 0))
-        #expect(rarp.variant == .rarpRequest && rarp.description == "RARP, Reverse Request who-is 02:00:5e:10:00:01 tell 02:00:5e:10:00:01")
+        let rarp = ARPPacket(
+            operation: .rarpRequest, senderMAC: a, senderIP: .init(rawValue: 0), targetMAC: a,
+            targetIP: .init(rawValue: 0))
+        #expect(
+            rarp.variant == .rarpRequest
+                && rarp.description == "RARP, Reverse Request who-is 02:00:5e:10:00:01 tell 02:00:5e:10:00:01")
         #expect(ARPPacket(operation: .rarpReply, senderMAC: a, senderIP: vip, targetIP: vip).variant == .rarpReply)
         #expect(ARPPacket(operation: .inARPRequest, senderMAC: a, senderIP: vip, targetIP: vip).variant == .other)
-        #expect(ARPPacket(operation: ARPOperation(rawValue: 77), senderMAC: a, senderIP: vip, targetIP: vip).variant == .other)
+        #expect(
+            ARPPacket(operation: ARPOperation(rawValue: 77), senderMAC: a, senderIP: vip, targetIP: vip).variant
+                == .other)
         #expect(ARPOperation(rawValue: 77).description == "Unknown (77)")
     }
 
@@ -149,7 +156,8 @@ import VantageWire
         garp.emit(into: &out)
         #expect(out == Array(Self.garpBroadcast[0..<28]))
         #expect(try ARPPacket.parse(out.span) == garp)
-        for bytes in [Self.capturedRequest, Self.probe, Self.announcement, Self.garpOwnMAC, Self.garpReply, Self.reply] {
+        for bytes in [Self.capturedRequest, Self.probe, Self.announcement, Self.garpOwnMAC, Self.garpReply, Self.reply]
+        {
             let arp = try ARPPacket.parse(bytes.span)
             out = []
             arp.emit(into: &out)

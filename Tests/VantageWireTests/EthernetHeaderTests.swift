@@ -8,7 +8,8 @@ import VantageWire
             + "0604000100070daff45418a6ac0100000000")
     /// A spanning-tree BPDU: 802.3 length 39, LLC 42 42 03.
     static let stpFrame = hexBytes(
-        "0180c2000000 001c0e878504 0027 424203 000000000080000180c2000001000000008000000180c200000180010000140002000f00")
+        "0180c2000000 001c0e878504 0027 424203 000000000080000180c2000001000000008000000180c200000180010000140002000f00"
+    )
 
     @Test func parsesEthernetII() throws {
         let header = try EthernetHeader.parse(Self.arpFrame.span)
@@ -27,7 +28,8 @@ import VantageWire
         #expect(header.description == "00:1c:0e:87:85:04 > 01:80:c2:00:00:00, 802.3, length 39")
         let boundary = EthernetHeader(destination: .broadcast, source: .zero, typeOrLength: EtherType(rawValue: 1500))
         #expect(boundary.isIEEE8023)
-        #expect(!EthernetHeader(destination: .broadcast, source: .zero, typeOrLength: EtherType(rawValue: 1536)).isIEEE8023)
+        #expect(
+            !EthernetHeader(destination: .broadcast, source: .zero, typeOrLength: EtherType(rawValue: 1536)).isIEEE8023)
     }
 
     @Test func emitsAndRoundTrips() throws {

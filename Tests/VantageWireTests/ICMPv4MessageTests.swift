@@ -32,7 +32,8 @@ import VantageWire
         #expect(unreachable.description == "ICMP destination unreachable (port unreachable), length 36")
         let fragNeeded = try ICMPv4Message.parse(Self.fragNeeded.span)
         #expect(fragNeeded.nextHopMTU == 1400 && fragNeeded.checksumValid == true)
-        #expect(fragNeeded.description == "ICMP destination unreachable (need to frag unreachable, mtu 1400), length 36")
+        #expect(
+            fragNeeded.description == "ICMP destination unreachable (need to frag unreachable, mtu 1400), length 36")
         var timeExceeded = ICMPv4Message(type: .timeExceeded)
         var out: [UInt8] = []
         timeExceeded.emit(payload: Array(Self.portUnreachable[8...]), into: &out)
@@ -67,7 +68,9 @@ import VantageWire
         out = []
         ICMPv4Message.echoReply(identifier: 0xBEEF, sequence: 9).emit(into: &out)
         let reply = try ICMPv4Message.parse(out.span)
-        #expect(reply.type == .echoReply && reply.identifier == 0xBEEF && reply.sequence == 9 && reply.checksumValid == true)
+        #expect(
+            reply.type == .echoReply && reply.identifier == 0xBEEF && reply.sequence == 9 && reply.checksumValid == true
+        )
         #expect(ICMPv4Type(rawValue: 42).description == "type-#42")
     }
 

@@ -38,7 +38,8 @@ import VantageWire
         #expect(v3.firstRecordType == 4 && v3.firstRecordGroup == Self.group && v3.checksumValid == true)
         #expect(v3.description == "igmp v3 report, 1 group record(s) [gaddr 239.1.1.1 to_ex]")
         let v1 = try IGMPMessage.parse(hexBytes("1200 0000 ef010101").span)
-        #expect(v1.version == 1 && v1.checksumValid == false && v1.description == "igmp v1 report 239.1.1.1 [bad cksum]")
+        #expect(
+            v1.version == 1 && v1.checksumValid == false && v1.description == "igmp v1 report 239.1.1.1 [bad cksum]")
         let unknown = try IGMPMessage.parse(hexBytes("1e00 0000 00000000").span)
         #expect(unknown.version == 0 && unknown.description == "igmp type-0x1e [bad cksum]")
     }
@@ -86,7 +87,11 @@ import VantageWire
             (.v2Report(group: Self.group), Self.v2Report),
             (.leave(group: Self.group), Self.leave),
             (.v3Report(group: Self.group), Self.v3Report),
-            (IGMPMessage(type: .membershipQuery, version: 3, maxResponseCode: 100, robustness: 2, queryIntervalCode: 125), Self.v3Query),
+            (
+                IGMPMessage(
+                    type: .membershipQuery, version: 3, maxResponseCode: 100, robustness: 2, queryIntervalCode: 125),
+                Self.v3Query
+            ),
             (IGMPMessage(type: .membershipQuery, maxResponseCode: 100), Self.v2Query),
             (IGMPMessage(type: .membershipQuery, version: 1), Self.v1Query),
         ]

@@ -58,7 +58,8 @@ import VantageWire
         }
         var short = Self.igmpPacket
         short[3] = 20  // total length 20 < header length 24
-        #expect(throws: DecodeError.malformed(layer: .ipv4, offset: 2, reason: "total length shorter than the header")) {
+        #expect(throws: DecodeError.malformed(layer: .ipv4, offset: 2, reason: "total length shorter than the header"))
+        {
             try IPv4Header.parse(short.span)
         }
     }

@@ -67,7 +67,8 @@ import VantageWire
         #expect(walk.extensionCount == 16 && walk.upperProtocol == .udp && walk.upperOffset == 128)
         var loop: [UInt8] = []
         for _ in 0..<40 { IPv6ExtensionWalk.emitOptionsHeader(nextHeader: .destinationOptions, into: &loop) }
-        #expect(throws: DecodeError.malformed(layer: .ipv6Extension, offset: 128, reason: "too many extension headers")) {
+        #expect(throws: DecodeError.malformed(layer: .ipv6Extension, offset: 128, reason: "too many extension headers"))
+        {
             try IPv6ExtensionWalk.walk(loop.span, firstHeader: .destinationOptions)
         }
     }

@@ -10,7 +10,8 @@ import VantageWire
     static let dadPseudo = PseudoHeader.ipv6(source: .unspecified, destination: IPv6Address("ff02::1:ffcc:ddee")!)
     /// Address-resolution NS from fe80::1 with SLLA 02:00:5e:10:00:01.
     static let solicitation = hexBytes("8700a36a00000000 fe80000000000000000000aabbccddee 010102005e100001")
-    static let solicitationPseudo = PseudoHeader.ipv6(source: linkLocal1, destination: IPv6Address("ff02::1:ffcc:ddee")!)
+    static let solicitationPseudo = PseudoHeader.ipv6(
+        source: linkLocal1, destination: IPv6Address("ff02::1:ffcc:ddee")!)
     /// Unsolicited NA to ff02::1: S = 0, O = 1, TLLA 02:00:00:bb:cc:dd.
     static let unsolicitedNA = hexBytes("8800553a20000000 fe80000000000000000000aabbccddee 0201020000bbccdd")
     static let naPseudo = PseudoHeader.ipv6(source: target, destination: .allNodes)
@@ -75,9 +76,12 @@ import VantageWire
         #expect(rs.optionsRange == 8..<16)
         let redirect = try NDMessage.parse(Self.redirect.span)
         #expect(redirect.kind == .redirect)
-        #expect(redirect.targetAddress == IPv6Address("fe80::3") && redirect.destinationAddress == IPv6Address("2001:db8::99"))
+        #expect(
+            redirect.targetAddress == IPv6Address("fe80::3")
+                && redirect.destinationAddress == IPv6Address("2001:db8::99"))
         #expect(redirect.targetLinkLayerAddress == MACAddress("02:00:00:00:00:03"))
-        #expect(redirect.description == "ICMP6, redirect, 2001:db8::99 to fe80::3, target link-address 02:00:00:00:00:03")
+        #expect(
+            redirect.description == "ICMP6, redirect, 2001:db8::99 to fe80::3, target link-address 02:00:00:00:00:03")
     }
 
     @Test func skipsUnknownAndNonMACOptions() throws {
@@ -89,7 +93,8 @@ import VantageWire
         let ra = try NDMessage.parse(bytes.span)
         #expect(ra.optionCount == 6 && ra.prefixCount == 2 && ra.optionsRange == 16..<bytes.count)
         #expect(ra.sourceLinkLayerAddress == MACAddress("02:00:5e:10:00:02"))
-        let onlyLong = try NDMessage.parse((Array(Self.solicitation[0..<24]) + [1, 2] + [UInt8](repeating: 1, count: 14)).span)
+        let onlyLong = try NDMessage.parse(
+            (Array(Self.solicitation[0..<24]) + [1, 2] + [UInt8](repeating: 1, count: 14)).span)
         #expect(onlyLong.sourceLinkLayerAddress == nil && onlyLong.optionCount == 1)
     }
 
@@ -103,10 +108,14 @@ import VantageWire
         for _ in 0..<NDMessage.maximumOptionCount { many += [99, 1, 0, 0, 0, 0, 0, 0] }
         #expect(try NDMessage.parse(many.span).optionCount == 64)
         many += [99, 1, 0, 0, 0, 0, 0, 0]
-        #expect(throws: DecodeError.malformed(layer: .neighborDiscovery, offset: 24 + 64 * 8, reason: "too many options")) {
+        #expect(
+            throws: DecodeError.malformed(layer: .neighborDiscovery, offset: 24 + 64 * 8, reason: "too many options")
+        ) {
             try NDMessage.parse(many.span)
         }
-        #expect(throws: DecodeError.malformed(layer: .neighborDiscovery, offset: 0, reason: "not a Neighbor Discovery type")) {
+        #expect(
+            throws: DecodeError.malformed(layer: .neighborDiscovery, offset: 0, reason: "not a Neighbor Discovery type")
+        ) {
             try NDMessage.parse(hexBytes("8000293f1c2d000770696e67").span)
         }
         // An option that claims more than was captured is a truncation.
@@ -119,9 +128,13 @@ import VantageWire
 
     @Test func emitsExactBytes() {
         let cases: [(NDMessage, PseudoHeader, [UInt8])] = [
-            (NDMessage.neighborSolicitation(target: Self.target, nonce: 0xA1B2_C3D4_E5F6), Self.dadPseudo, Self.dadProbe),
             (
-                NDMessage.neighborSolicitation(target: Self.target, sourceLinkLayerAddress: MACAddress("02:00:5e:10:00:01")),
+                NDMessage.neighborSolicitation(target: Self.target, nonce: 0xA1B2_C3D4_E5F6), Self.dadPseudo,
+                Self.dadProbe
+            ),
+            (
+                NDMessage.neighborSolicitation(
+                    target: Self.target, sourceLinkLayerAddress: MACAddress("02:00:5e:10:00:01")),
                 Self.solicitationPseudo, Self.solicitation
             ),
             (
@@ -132,7 +145,8 @@ import VantageWire
             ),
             (
                 NDMessage(
-                    kind: .routerAdvertisement, curHopLimit: 64, other: true, routerLifetime: 1800, reachableTime: 30000,
+                    kind: .routerAdvertisement, curHopLimit: 64, other: true, routerLifetime: 1800,
+                    reachableTime: 30000,
                     retransTimer: 1000, sourceLinkLayerAddress: MACAddress("02:00:5e:10:00:02"), mtu: 1500,
                     prefix: IPv6Address("2001:db8:1::"), prefixLength: 64, prefixValidLifetime: 86400,
                     prefixPreferredLifetime: 14400),
@@ -145,7 +159,8 @@ import VantageWire
             ),
             (
                 NDMessage(
-                    kind: .redirect, targetAddress: IPv6Address("fe80::3"), destinationAddress: IPv6Address("2001:db8::99"),
+                    kind: .redirect, targetAddress: IPv6Address("fe80::3"),
+                    destinationAddress: IPv6Address("2001:db8::99"),
                     targetLinkLayerAddress: MACAddress("02:00:00:00:00:03")),
                 PseudoHeader.ipv6(source: Self.linkLocal1, destination: IPv6Address("fe80::2")!), Self.redirect
             ),
@@ -160,7 +175,10 @@ import VantageWire
 
     @Test func roundTripsParsedMessages() throws {
         let pseudo = PseudoHeader.ipv6(source: Self.linkLocal1, destination: .allNodes)
-        for bytes in [Self.dadProbe, Self.solicitation, Self.unsolicitedNA, Self.routerAdvertisement, Self.routerSolicitation, Self.redirect] {
+        for bytes in [
+            Self.dadProbe, Self.solicitation, Self.unsolicitedNA, Self.routerAdvertisement, Self.routerSolicitation,
+            Self.redirect,
+        ] {
             let nd = try NDMessage.parse(bytes.span)
             var out: [UInt8] = []
             nd.emit(pseudo: pseudo, into: &out)
@@ -171,7 +189,8 @@ import VantageWire
 
     @Test func truncationAtEveryLength() {
         let cases: [([UInt8], Int)] = [
-            (Self.dadProbe, 32), (Self.unsolicitedNA, 32), (Self.routerAdvertisement, 64), (Self.routerSolicitation, 16),
+            (Self.dadProbe, 32), (Self.unsolicitedNA, 32), (Self.routerAdvertisement, 64),
+            (Self.routerSolicitation, 16),
             (Self.redirect, 48),
         ]
         for (bytes, full) in cases {

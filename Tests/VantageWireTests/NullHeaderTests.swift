@@ -28,7 +28,9 @@ import VantageWire
     }
 
     @Test func mapsEveryAFINET6ValueInBothOrders() throws {
-        for (value, family) in [(10, AddressFamily.inet6Linux), (24, .inet6BSD), (28, .inet6FreeBSD), (30, .inet6Darwin)] {
+        for (value, family) in [
+            (10, AddressFamily.inet6Linux), (24, .inet6BSD), (28, .inet6FreeBSD), (30, .inet6Darwin),
+        ] {
             for isLittleEndian in [true, false] {
                 var bytes: [UInt8] = []
                 if isLittleEndian { bytes.append32LE(UInt32(value)) } else { bytes.append32(UInt32(value)) }

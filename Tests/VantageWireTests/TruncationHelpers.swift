@@ -102,7 +102,10 @@ func expectNoTrapOnNoise<T>(
             }
             switch iteration % 3 {
             case 0: input = Array(input.prefix(Int.random(in: 0...input.count, using: &random)))
-            case 1: input += (0..<Int.random(in: 0...8, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
+            case 1:
+                input += (0..<Int.random(in: 0...8, using: &random)).map { _ in
+                    UInt8.random(in: 0...255, using: &random)
+                }
             default: break
             }
         }

@@ -12,7 +12,8 @@ import VantageWire
     @Test func parses8021Q() throws {
         let ethernet = try EthernetHeader.parse(Self.dot1QFrame.span)
         #expect(ethernet.typeOrLength.isVLANTag)
-        let tag = try VLANTag.parse(Self.dot1QFrame.span.extracting(14..<Self.dot1QFrame.count), tpid: ethernet.typeOrLength)
+        let tag = try VLANTag.parse(
+            Self.dot1QFrame.span.extracting(14..<Self.dot1QFrame.count), tpid: ethernet.typeOrLength)
         #expect(tag == VLANTag(tpid: .vlan, priority: 5, dropEligible: false, id: 100, innerType: .arp))
         #expect(tag.tci == 0xA064)
         #expect(tag.description == "vlan 100, p 5, ethertype ARP (0x0806)")

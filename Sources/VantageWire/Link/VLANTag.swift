@@ -59,6 +59,7 @@ public struct VLANTag: Sendable, Hashable, Encodable, CustomStringConvertible {
     /// tcpdump-like: `vlan 100, p 0, ethertype ARP (0x0806)`.
     public var description: String {
         let dei = dropEligible ? ", DEI" : ""
-        return "vlan \(id), p \(priority)\(dei), ethertype \(innerType) (\(WireHex.format(innerType.rawValue, digits: 4)))"
+        let hex = WireHex.format(innerType.rawValue, digits: 4)
+        return "vlan \(id), p \(priority)\(dei), ethertype \(innerType) (\(hex))"
     }
 }

@@ -114,7 +114,9 @@ public struct ICMPv6Message: Sendable, Hashable, Encodable, CustomStringConverti
     public var restOfHeader: UInt32
 
     /// A message from its fields (`emit` computes the checksum).
-    public init(type: ICMPv6Type, code: UInt8 = 0, checksum: UInt16 = 0, bodyLength: Int = 0, restOfHeader: UInt32 = 0) {
+    public init(
+        type: ICMPv6Type, code: UInt8 = 0, checksum: UInt16 = 0, bodyLength: Int = 0, restOfHeader: UInt32 = 0
+    ) {
         self.type = type
         self.code = code
         self.checksum = checksum

@@ -98,7 +98,8 @@ public struct IGMPMessage: Sendable, Hashable, Encodable, CustomStringConvertibl
 
     /// A message from its fields; `version` defaults from the type (queries: 2).
     public init(
-        type: IGMPType, version: UInt8? = nil, maxResponseCode: UInt8 = 0, groupAddress: IPv4Address = .init(rawValue: 0),
+        type: IGMPType, version: UInt8? = nil, maxResponseCode: UInt8 = 0,
+        groupAddress: IPv4Address = IPv4Address(rawValue: 0),
         suppressRouterProcessing: Bool = false, robustness: UInt8 = 0, queryIntervalCode: UInt8 = 0,
         firstRecordType: UInt8? = nil, firstRecordGroup: IPv4Address? = nil
     ) {

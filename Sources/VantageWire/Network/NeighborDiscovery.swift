@@ -213,11 +213,26 @@ public struct NDMessage: Sendable, Hashable, Encodable, CustomStringConvertible 
         prefixCount = prefix == nil ? 0 : 1
         var count = 0
         var length = 0
-        if sourceLinkLayerAddress != nil { count += 1; length += 8 }
-        if targetLinkLayerAddress != nil { count += 1; length += 8 }
-        if prefix != nil { count += 1; length += 32 }
-        if mtu != nil { count += 1; length += 8 }
-        if nonce != nil { count += 1; length += 8 }
+        if sourceLinkLayerAddress != nil {
+            count += 1
+            length += 8
+        }
+        if targetLinkLayerAddress != nil {
+            count += 1
+            length += 8
+        }
+        if prefix != nil {
+            count += 1
+            length += 32
+        }
+        if mtu != nil {
+            count += 1
+            length += 8
+        }
+        if nonce != nil {
+            count += 1
+            length += 8
+        }
         optionCount = count
         optionsRange = kind.fixedLength..<(kind.fixedLength + length)
     }
@@ -374,7 +389,8 @@ public struct NDMessage: Sendable, Hashable, Encodable, CustomStringConvertible 
             body.append32(mtu)
         }
         if let prefix {
-            body.append(contentsOf: [NDOptionType.prefixInformation.rawValue, 4, prefixLength ?? 64, prefixFlags ?? 0xC0])
+            let type = NDOptionType.prefixInformation.rawValue
+            body.append(contentsOf: [type, 4, prefixLength ?? 64, prefixFlags ?? 0xC0])
             body.append32(prefixValidLifetime ?? 2_592_000)  // radvd default: 30 days
             body.append32(prefixPreferredLifetime ?? 604_800)  // radvd default: 7 days
             body.append32(0)

@@ -1,0 +1,133 @@
+/// A window onto a byte source, refilled with large reads into one reused allocation.
+///
+/// Bytes `start ..< end` of the allocation are valid and unconsumed; the allocation's byte 0
+/// sits at file offset `bufferFileOffset`. `fill(_:)` makes a number of bytes contiguous at
+/// `start`: when they are not all there yet it moves the unconsumed tail to the front (the only
+/// copy of packet bytes, for records that straddle two reads), grows the allocation only when
+/// one record is larger than it, and reads more. This file and ``ByteSource`` hold all of the
+/// module's `unsafe` code apart from the `Span` bridge in `withBytes`.
+///
+/// Copies of a `ChunkBuffer` share the allocation until one of them refills: the refill then
+/// copies the window into a fresh allocation first (copy-on-write), so copies stay independent.
+struct ChunkBuffer: Sendable {
+    private var storage: BufferStorage
+    private let source: ByteSource
+    /// Name for error messages.
+    let path: String
+    /// Offset of the first unconsumed byte in the allocation.
+    private(set) var start = 0
+    /// Offset just past the last valid byte in the allocation.
+    private(set) var end = 0
+    /// File offset of allocation byte 0.
+    private(set) var bufferFileOffset: Int64 = 0
+    /// Whether the source has reported its end.
+    private(set) var atEnd = false
+
+    /// `sizeHint` (the file size, when known) keeps the buffer of a small file small.
+    init(source: ByteSource, path: String, chunkSize: Int, sizeHint: Int64? = nil) {
+        self.source = source
+        self.path = path
+        var capacity = max(chunkSize, 64)
+        if let sizeHint, sizeHint >= 0, sizeHint < Int64(capacity) {
+            capacity = max(Int(sizeHint), 64)
+        }
+        self.storage = BufferStorage(capacity: capacity)
+    }
+
+    /// File offset of the first unconsumed byte.
+    @inline(__always) var position: Int64 { bufferFileOffset &+ Int64(start) }
+    /// Number of unconsumed bytes in the window.
+    @inline(__always) var available: Int { end &- start }
+    /// Bytes read from the source so far.
+    var bytesReadFromSource: Int64 { bufferFileOffset &+ Int64(end) }
+    /// The allocation size (for tests: it grows only for records larger than the chunk size).
+    var capacity: Int { storage.bytes.count }
+
+    /// Makes at least `count` unconsumed bytes available; false if the source ends first.
+    @inline(__always)
+    mutating func fill(_ count: Int) throws(CaptureError) -> Bool {
+        if end &- start >= count { return true }
+        return try refill(count)
+    }
+
+    /// Marks `count` bytes (at most `available`) as consumed.
+    @inline(__always)
+    mutating func consume(_ count: Int) {
+        start &+= min(max(count, 0), end &- start)
+        if start == end {
+            bufferFileOffset &+= Int64(start)
+            start = 0
+            end = 0
+        }
+    }
+
+    @inline(never)
+    private mutating func refill(_ count: Int) throws(CaptureError) -> Bool {
+        if atEnd { return false }
+        let unconsumed = end - start
+        if count > storage.bytes.count || !isKnownUniquelyReferenced(&storage) {
+            // Grow to the record's size (rounded to 64 bytes): each growth costs at most one
+            // copy of a record that has to be read anyway.
+            let grown = count > storage.bytes.count ? (count + 63) & ~63 : 0
+            let fresh = BufferStorage(capacity: max(grown, storage.bytes.count))
+            if unconsumed > 0 {
+                unsafe fresh.bytes.baseAddress!.copyMemory(
+                    from: storage.bytes.baseAddress!.advanced(by: start), byteCount: unconsumed)
+            }
+            storage = fresh
+        } else if start > 0 && unconsumed > 0 {
+            unsafe storage.bytes.baseAddress!.copyMemory(
+                from: storage.bytes.baseAddress!.advanced(by: start), byteCount: unconsumed)
+        }
+        bufferFileOffset += Int64(start)
+        start = 0
+        end = unconsumed
+        while end < count {
+            let target = unsafe UnsafeMutableRawBufferPointer(rebasing: storage.bytes[end...])
+            let got = try source.read(into: target, at: bufferFileOffset + Int64(end), path: path)
+            if got <= 0 {
+                atEnd = true
+                break
+            }
+            end += got
+        }
+        return end >= count
+    }
+
+    /// Calls `body` with `count` bytes at `offset` from the first unconsumed byte, as a `Span`.
+    /// The caller guarantees `offset + count <= available` (checked; an invalid range yields
+    /// an empty span rather than foreign memory).
+    @inline(__always)
+    func withBytes<R, E: Error>(
+        at offset: Int, count: Int, _ body: (Span<UInt8>) throws(E) -> R
+    ) throws(E) -> R {
+        let valid =
+            offset >= 0 && count >= 0 && offset <= end &- start && count <= end &- start &- offset
+        let base = unsafe storage.bytes.baseAddress!.advanced(by: start &+ (valid ? offset : 0))
+        let elements = unsafe UnsafeBufferPointer(
+            start: base.assumingMemoryBound(to: UInt8.self), count: valid ? count : 0)
+        let span = unsafe Span(_unsafeElements: elements)
+        return try body(span)
+    }
+}
+
+/// One allocation of bytes, bound to `UInt8`, freed with its last owner.
+final class BufferStorage: @unchecked Sendable {
+    // @unchecked: the memory is written only by a uniquely referenced owner (see ChunkBuffer).
+    let bytes: UnsafeMutableRawBufferPointer
+
+    init(capacity: Int) {
+        bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
+        unsafe bytes.bindMemory(to: UInt8.self)
+    }
+
+    deinit { unsafe bytes.deallocate() }
+}
+
+extension ChunkBuffer {
+    /// Calls `body` with an empty span.
+    static func withEmptySpan<R, E: Error>(_ body: (Span<UInt8>) throws(E) -> R) throws(E) -> R {
+        let span = unsafe Span(_unsafeElements: UnsafeBufferPointer<UInt8>(start: nil, count: 0))
+        return try body(span)
+    }
+}

@@ -1,0 +1,185 @@
+/// Why one vantage point stopped contributing packets to a merge.
+public struct VantageStop: Sendable, Hashable, CustomStringConvertible {
+    /// Index of the vantage point in the merge.
+    public var vantage: Int
+    /// Its name.
+    public var name: String
+    /// What went wrong (the error names the file, offset and reason).
+    public var error: CaptureError
+
+    public var description: String { "\(name): \(error)" }
+}
+
+/// Streams the packets of several captures in timestamp order (a k-way merge).
+///
+/// ```swift
+/// var merge = MergedCapture(opening: VantagePoint.parse(arguments))
+/// while let vantage = merge.next() {
+///     let record = merge.current          // as written in its file
+///     let time = merge.currentTimestamp   // shifted by the vantage's clock offset
+///     merge.withCurrentBytes { bytes in ... }
+/// }
+/// for stop in merge.stops { print(stop) }
+/// ```
+///
+/// Order: by timestamp plus the vantage's `offsetNanoseconds`; ties by vantage index (the
+/// one reader's records are never re-ordered: each file is read in file order, so a file whose
+/// own timestamps go backwards yields them as written). Memory does not grow with the files:
+/// each reader holds one buffer and the merge holds one current record per reader.
+///
+/// A file that fails (cannot be opened, truncated, corrupt) is dropped from the merge with its
+/// error recorded in `stops`; the other files go on.
+public struct MergedCapture: Sendable {
+    /// The merged vantage points, in index order.
+    public let vantagePoints: [VantagePoint]
+    /// The readers (nil where the file could not be opened), indexed by vantage.
+    public private(set) var readers: [CaptureReader?]
+    /// Nanoseconds added to each vantage's timestamps before ordering.
+    public private(set) var offsetNanoseconds: [Int64]
+    /// Vantage points dropped because of an error, in the order they failed.
+    public private(set) var stops: [VantageStop] = []
+    /// The vantage whose record `next()` returned last.
+    public private(set) var currentVantage: Int?
+
+    /// Min-heap of vantage indices whose current record is waiting, keyed by `keys`.
+    private var heap: [Int] = []
+    /// Shifted timestamp of each vantage's waiting record.
+    private var keys: [Int64]
+    private var started = false
+
+    /// Merges already opened readers; `names` default to the readers' paths.
+    public init(readers: [CaptureReader], names: [String]? = nil, offsetNanoseconds: [Int64]? = nil)
+    {
+        let names = names ?? readers.map(\.path)
+        self.vantagePoints = readers.indices.map { index in
+            VantagePoint(
+                name: index < names.count ? names[index] : readers[index].path,
+                path: readers[index].path)
+        }
+        self.readers = readers
+        self.offsetNanoseconds = readers.indices.map { index in
+            guard let offsetNanoseconds, index < offsetNanoseconds.count else { return 0 }
+            return offsetNanoseconds[index]
+        }
+        self.keys = Array(repeating: 0, count: readers.count)
+    }
+
+    /// Opens every vantage point's file; files that cannot be opened are recorded in `stops`.
+    public init(opening vantagePoints: [VantagePoint], chunkSize: Int = 1 << 20) {
+        self.vantagePoints = vantagePoints
+        self.offsetNanoseconds = Array(repeating: 0, count: vantagePoints.count)
+        self.keys = Array(repeating: 0, count: vantagePoints.count)
+        var readers: [CaptureReader?] = []
+        var stops: [VantageStop] = []
+        for (index, point) in vantagePoints.enumerated() {
+            do {
+                readers.append(try CaptureReader(path: point.path, chunkSize: chunkSize))
+            } catch {
+                readers.append(nil)
+                stops.append(VantageStop(vantage: index, name: point.name, error: error))
+            }
+        }
+        self.readers = readers
+        self.stops = stops
+    }
+
+    /// Sets the clock shift of one vantage (may be called at any time; the order of records
+    /// already returned is not revisited).
+    public mutating func setOffset(_ nanoseconds: Int64, forVantage vantage: Int) {
+        guard offsetNanoseconds.indices.contains(vantage) else { return }
+        let change = Timestamp.saturatingAdd(nanoseconds, -offsetNanoseconds[vantage])
+        offsetNanoseconds[vantage] = nanoseconds
+        if let position = heap.firstIndex(of: vantage) {
+            keys[vantage] = Timestamp.saturatingAdd(keys[vantage], change)
+            heap.remove(at: position)
+            push(vantage)
+        }
+    }
+
+    /// Moves to the next record of the merged timeline and returns its vantage index; nil when
+    /// every file has ended or stopped.
+    public mutating func next() -> Int? {
+        if !started {
+            started = true
+            for vantage in readers.indices { step(vantage) }
+        } else if let vantage = currentVantage {
+            step(vantage)
+        }
+        currentVantage = pop()
+        return currentVantage
+    }
+
+    /// The current record of the vantage `next()` returned, with its timestamp as written in
+    /// the file; an empty record when there is none.
+    public var current: PacketRecord {
+        guard let vantage = currentVantage, let reader = readers[vantage] else { return .empty }
+        return reader.current
+    }
+
+    /// The current record's timestamp shifted by its vantage's offset: the merged timeline.
+    public var currentTimestamp: Timestamp {
+        guard let vantage = currentVantage else { return .zero }
+        return Timestamp(nanoseconds: keys[vantage])
+    }
+
+    /// Calls `body` with the current record's bytes (empty when there is no current record).
+    public func withCurrentBytes<R, E: Error>(_ body: (Span<UInt8>) throws(E) -> R) throws(E) -> R {
+        if let vantage = currentVantage, let reader = readers[vantage] {
+            return try reader.withCurrentBytes(body)
+        }
+        return try ChunkBuffer.withEmptySpan(body)
+    }
+
+    /// Advances one reader and puts it back in the heap, or records why it stopped.
+    private mutating func step(_ vantage: Int) {
+        guard readers[vantage] != nil else { return }
+        do {
+            if try readers[vantage]!.advance() {
+                keys[vantage] = Timestamp.saturatingAdd(
+                    readers[vantage]!.current.timestamp.nanoseconds, offsetNanoseconds[vantage])
+                push(vantage)
+            }
+        } catch {
+            stops.append(
+                VantageStop(vantage: vantage, name: vantagePoints[vantage].name, error: error))
+        }
+    }
+
+    /// Whether vantage `a`'s waiting record comes before vantage `b`'s.
+    @inline(__always)
+    private func precedes(_ a: Int, _ b: Int) -> Bool {
+        keys[a] != keys[b] ? keys[a] < keys[b] : a < b
+    }
+
+    private mutating func push(_ vantage: Int) {
+        heap.append(vantage)
+        var child = heap.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard precedes(heap[child], heap[parent]) else { break }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    private mutating func pop() -> Int? {
+        guard let top = heap.first else { return nil }
+        let last = heap.removeLast()
+        if !heap.isEmpty {
+            heap[0] = last
+            var parent = 0
+            while true {
+                let left = 2 * parent + 1
+                guard left < heap.count else { break }
+                var smallest = left
+                if left + 1 < heap.count && precedes(heap[left + 1], heap[left]) {
+                    smallest = left + 1
+                }
+                guard precedes(heap[smallest], heap[parent]) else { break }
+                heap.swapAt(smallest, parent)
+                parent = smallest
+            }
+        }
+        return top
+    }
+}
