@@ -8,6 +8,8 @@ import VantageWire
     static let hostB = MACAddress("02:00:5e:10:00:02")!
     static let padding = String(repeating: "00", count: 18)
 
+    static func decode(_ frame: [UInt8]) -> DecodedPacket { PacketDecoder().decode(frame.span, linkType: .ethernet) }
+
     // MARK: - Golden frames
 
     /// The ARP frames of ARPPacketTests (tshark 4.0 labels), padded to 60 octets.
@@ -149,7 +151,8 @@ import VantageWire
         #expect(header.headerLength == 28 && header.totalLength == 31 && header.headerChecksumValid)
         #expect(Array(frame[34..<42]) == [1, 1, 1, 1, 1, 0, 0, 0])
         #expect(Array(frame[42..<45]) == [9, 9, 9])
-        let igmp = try IPv4Header.parse(BuiltFrames.igmpReport.span.extracting(14...))
+        let report = BuiltFrames.igmpReport
+        let igmp = try IPv4Header.parse(report.span.extracting(14...))
         #expect(igmp.headerLength == 24 && igmp.ttl == 1 && igmp.destination == IPv4Address(239, 1, 2, 3))
         #expect(Array(BuiltFrames.igmpReport[34..<38]) == FrameBuilder.routerAlertOption)
         #expect(Array(BuiltFrames.igmpReport[0..<6]) == hexBytes("01005e010203"))
@@ -193,16 +196,19 @@ import VantageWire
     // MARK: - Addresses chosen by the builders
 
     @Test func redundancyFramesUseTheProtocolAddresses() throws {
-        let carp = try EthernetHeader.parse(BuiltFrames.carp.span)
+        let carpFrame = BuiltFrames.carp
+        let carp = try EthernetHeader.parse(carpFrame.span)
         #expect(carp.source == CARPAdvertisement.ucarpSourceMAC(vhid: 7))
         #expect(carp.destination == MACAddress("01:00:5e:00:00:12"))
-        let vrrp6 = try EthernetHeader.parse(BuiltFrames.vrrpV6.span)
+        let vrrp6Frame = BuiltFrames.vrrpV6
+        let vrrp6 = try EthernetHeader.parse(vrrp6Frame.span)
         #expect(vrrp6.source == VRRPAdvertisement.virtualMAC(vrid: 51, ipv6: true))
         #expect(vrrp6.destination == MACAddress("33:33:00:00:00:12"))
-        let hsrp = PacketDecoder().decode(BuiltFrames.hsrpV2.span, linkType: .ethernet)
+        let hsrp = Self.decode(BuiltFrames.hsrpV2)
         #expect(hsrp.ipv4?.destination == FrameBuilder.hsrpV2Group && hsrp.ipv4?.ttl == 1)
         #expect(hsrp.udp?.sourcePort == 1985 && hsrp.udp?.destinationPort == 1985)
-        let nlb = try EthernetHeader.parse(BuiltFrames.nlb.span)
+        let nlbFrame = BuiltFrames.nlb
+        let nlb = try EthernetHeader.parse(nlbFrame.span)
         #expect(nlb.source == MACAddress("02:02:0a:00:00:64") && nlb.destination == MACAddress("02:bf:0a:00:00:64"))
         #expect(nlb.typeOrLength == .nlbHeartbeat && BuiltFrames.nlb.count == 14 + NLBHeartbeat.fullLength)
         let multicast = FrameBuilder.nlbHeartbeat(
@@ -212,14 +218,14 @@ import VantageWire
     }
 
     @Test func neighborDiscoveryAddresses() throws {
-        let ns = PacketDecoder().decode(BuiltFrames.neighborSolicitation.span, linkType: .ethernet)
+        let ns = Self.decode(BuiltFrames.neighborSolicitation)
         #expect(ns.ipv6?.destination == IPv6Address("ff02::1:ff00:2") && ns.ipv6?.hopLimit == 255)
         #expect(ns.destinationMAC == MACAddress("33:33:ff:00:00:02"))
-        let dad = PacketDecoder().decode(BuiltFrames.dadProbe.span, linkType: .ethernet)
+        let dad = Self.decode(BuiltFrames.dadProbe)
         #expect(dad.ipv6?.source == .unspecified && dad.ipv6?.destination == IPv6Address("ff02::1:ff00:100"))
-        let na = PacketDecoder().decode(BuiltFrames.neighborAdvertisement.span, linkType: .ethernet)
+        let na = Self.decode(BuiltFrames.neighborAdvertisement)
         #expect(na.ipv6?.destination == .allNodes && na.destinationMAC == MACAddress("33:33:00:00:00:01"))
-        let rs = PacketDecoder().decode(BuiltFrames.routerSolicitation.span, linkType: .ethernet)
+        let rs = Self.decode(BuiltFrames.routerSolicitation)
         #expect(rs.ipv6?.destination == FrameBuilder.allRouters)
     }
 

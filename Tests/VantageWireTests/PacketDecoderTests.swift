@@ -168,7 +168,8 @@ import VantageWire
             return
         }
         #expect(vrrp.addressCount == 5 && vrrp.length == 36 && vrrp.vrid == 52)
-        #expect(vrrp.description(in: F.vrrpV2Five.span.extracting(34...)).contains("10.0.1.5"))
+        let fiveFrame = F.vrrpV2Five
+        #expect(vrrp.description(in: fiveFrame.span.extracting(34...)).contains("10.0.1.5"))
 
         // Padded frames: a one-address VRRPv2 advert (54 -> 60 octets) is still VRRPv2, not
         // "unknown" with 6 trailing octets; a zero-address one (50 -> 60) too.
@@ -238,12 +239,14 @@ import VantageWire
     // MARK: - HTTP
 
     @Test func httpHeadsOnConfiguredPortsOnly() throws {
-        let request = Self.decode(F.httpRequest)
+        let requestFrame = F.httpRequest
+        let responseFrame = F.httpResponse
+        let request = Self.decode(requestFrame)
         guard case .http(.request(let head)) = request.application else {
             Issue.record("no HTTP request: \(request.application)")
             return
         }
-        let payload = F.httpRequest.span.extracting(request.applicationOffset...)
+        let payload = requestFrame.span.extracting(request.applicationOffset...)
         #expect(head.method == .get && head.version == .http11 && head.headersComplete)
         #expect(head.text(head.targetRange, in: payload) == "/health")
         #expect(head.hostRange.map { head.text($0, in: payload) } == "10.0.0.100")
@@ -255,7 +258,7 @@ import VantageWire
             return
         }
         #expect(status.statusCode == 503 && status.statusClass == 5)
-        #expect(status.text(status.reasonRange, in: F.httpResponse.span.extracting(54...)) == "Service Unavailable")
+        #expect(status.text(status.reasonRange, in: responseFrame.span.extracting(54...)) == "Service Unavailable")
 
         // Not on a port the decoder was not told about...
         let other = FrameBuilder.httpRequest(from: F.clientEndpoint, to: (F.serverMAC, F.server, 9000), target: "/x")
@@ -269,7 +272,7 @@ import VantageWire
         if case .http(.response) = custom.decode(back.span, linkType: .ethernet).application {} else {
             Issue.record("HTTP response from port 9000 not decoded")
         }
-        if case .none = custom.decode(F.httpRequest.span, linkType: .ethernet).application {} else {
+        if case .none = custom.decode(requestFrame.span, linkType: .ethernet).application {} else {
             Issue.record("HTTP decoded on port 80 with httpPorts [9000]")
         }
 
@@ -282,11 +285,11 @@ import VantageWire
             #expect(packet.stop == nil && packet.tcp?.payloadRange.count == payload.count)
         }
         // A head over IPv6.
-        var head: [UInt8] = []
-        HTTPMessage.emitRequest(target: "/ready", host: "[fe80::2]", into: &head)
+        var ready: [UInt8] = []
+        HTTPMessage.emitRequest(target: "/ready", host: "[fe80::2]", into: &ready)
         let v6 = FrameBuilder.tcp6(
             from: (F.clientMAC, F.client6, 40000), to: (F.serverMAC, F.server6, 8080), flags: [.ack, .psh],
-            payload: head)
+            payload: ready)
         if case .http(.request) = Self.decode(v6).application {} else { Issue.record("no HTTP over IPv6") }
     }
 

@@ -224,7 +224,7 @@ import VantageWire
     @Test(arguments: FrameBuilder.LinkWrapping.allCases)
     func everyFrameKindCutAtEveryLength(_ wrapping: FrameBuilder.LinkWrapping) {
         for (name, frame) in BuiltFrames.catalogue where wrapping.canWrap(frame) {
-            checkEveryCut(of: wrapping.wrap(frame), linkType: wrapping.linkType, name: "\(name) \(wrapping)")
+            Self.checkEveryCut(of: wrapping.wrap(frame), linkType: wrapping.linkType, name: "\(name) \(wrapping)")
         }
     }
 
@@ -237,7 +237,7 @@ import VantageWire
             ("hsrp", FrameBuilder.hsrpHello(group: 9, virtualIP: BuiltFrames.vip, from: (BuiltFrames.serverMAC, BuiltFrames.server), padTo: 0)),
         ]
         for (name, frame) in frames {
-            checkEveryCut(of: frame, linkType: .ethernet, name: name)
+            Self.checkEveryCut(of: frame, linkType: .ethernet, name: name)
         }
     }
 
@@ -252,6 +252,31 @@ import VantageWire
             #expect(packet.stop?.isTruncation == true && packet.stop?.layer == .igmp, "IGMP cut at \(length)")
             if case .igmp(let message) = packet.transport { Issue.record("cut query decoded as v\(message.version)") }
         }
+    }
+
+    /// `IGMPMessage.parse(_:isComplete:declaredLength:)`: the declared length decides the
+    /// query version; without it the captured length does, as before.
+    @Test func igmpQueryVersionFollowsTheDeclaredLength() throws {
+        var bytes: [UInt8] = []
+        IGMPMessage(type: .membershipQuery, version: 3, maxResponseCode: 100).emit(
+            sources: [BuiltFrames.client], into: &bytes)
+        #expect(bytes.count == 16)
+        for length in 8..<16 {
+            let prefix = Array(bytes[0..<length])
+            #expect(throws: DecodeError.self) {
+                try IGMPMessage.parse(prefix.span, isComplete: false, declaredLength: 16)
+            }
+            do {
+                _ = try IGMPMessage.parse(prefix.span, isComplete: false, declaredLength: 16)
+            } catch {
+                #expect(error.isTruncation && error.layer == .igmp, "\(length): \(error)")
+            }
+        }
+        #expect(try IGMPMessage.parse(bytes.span, declaredLength: 16).version == 3)
+        #expect(try IGMPMessage.parse(Array(bytes[0..<8]).span).version == 2)
+        var v2: [UInt8] = []
+        IGMPMessage(type: .membershipQuery, maxResponseCode: 100).emit(into: &v2)
+        #expect(try IGMPMessage.parse(v2.span, declaredLength: 8).version == 2)
     }
 
     /// With transport checksums verified, a TCP segment, an ICMP message or an ND message cut
