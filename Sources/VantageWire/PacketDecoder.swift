@@ -168,11 +168,13 @@ public struct PacketDecoder: Sendable {
     ) throws(DecodeError) {
         packet.transportOffset = offset
         packet.stopOffset = offset
+        // A checksum over a message the snap length cut cannot be checked: no verdict then.
+        let complete = bytes.count >= declaredLength
         switch proto {
         case .tcp:
             let header = try TCPHeader.parse(bytes)
             packet.transport = .tcp(header)
-            if verifyTransportChecksums, !pseudo.verifies(bytes, protocol: .tcp) {
+            if verifyTransportChecksums, complete, !pseudo.verifies(bytes, protocol: .tcp) {
                 packet.anomalies.insert(.transportBadChecksum)
             }
             guard !header.payloadRange.isEmpty,
@@ -193,7 +195,7 @@ public struct PacketDecoder: Sendable {
                 packet.application = .hsrp(try HSRPMessage.parse(bytes.extracting(header.payloadRange)))
             }
         case .icmp:
-            let message = try ICMPv4Message.parse(bytes, isComplete: bytes.count >= declaredLength)
+            let message = try ICMPv4Message.parse(bytes, isComplete: complete)
             packet.transport = .icmp(message)
             if verifyTransportChecksums, message.checksumValid == false {
                 packet.anomalies.insert(.transportBadChecksum)
@@ -202,7 +204,7 @@ public struct PacketDecoder: Sendable {
             let message = try ICMPv6Message.parse(bytes)
             packet.transport = .icmpv6(message)
             let isND = message.isNeighborDiscovery
-            if (isND || verifyTransportChecksums), !ICMPv6Message.checksumValid(bytes, pseudo: pseudo) {
+            if isND || verifyTransportChecksums, complete, !ICMPv6Message.checksumValid(bytes, pseudo: pseudo) {
                 packet.anomalies.insert(.transportBadChecksum)
             }
             guard isND else { return }
@@ -216,7 +218,8 @@ public struct PacketDecoder: Sendable {
                 packet.anomalies.insert(.ndLinkLayerMismatch)
             }
         case .igmp:
-            packet.transport = .igmp(try IGMPMessage.parse(bytes, isComplete: bytes.count >= declaredLength))
+            packet.transport = .igmp(
+                try IGMPMessage.parse(bytes, isComplete: complete, declaredLength: declaredLength))
         case .vrrp:
             try decodeProtocol112(bytes, declaredLength: declaredLength, pseudo: pseudo, hopLimit: hopLimit, into: &packet)
         default:

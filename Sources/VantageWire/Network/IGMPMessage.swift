@@ -163,17 +163,24 @@ public struct IGMPMessage: Sendable, Hashable, Encodable, CustomStringConvertibl
 
     /// Parses the message at the start of `bytes`, which must end where the IP payload ends
     /// (link padding excluded). Pass `isComplete: false` when the IP length exceeded the
-    /// capture: the checksum is then nil.
-    public static func parse(_ bytes: Span<UInt8>, isComplete: Bool = true) throws(DecodeError) -> IGMPMessage {
+    /// capture: the checksum is then nil. `declaredLength` is the message length from the IP
+    /// header when known: a query's version follows it rather than the captured length, so a
+    /// v3 query cut by the snap length throws `.truncated` instead of passing for v1/v2 (cut at
+    /// 8 octets) or being malformed (cut at 9–11).
+    public static func parse(
+        _ bytes: Span<UInt8>, isComplete: Bool = true, declaredLength: Int? = nil
+    ) throws(DecodeError) -> IGMPMessage {
         try bytes.require(minimumLength, for: .igmp)
         let type = IGMPType(rawValue: bytes.u8(0))
         let maxResponse = bytes.u8(1)
+        let length = max(declaredLength ?? bytes.count, bytes.count)
         var message = IGMPMessage(type: type, maxResponseCode: maxResponse, groupAddress: bytes.ipv4(4))
         switch type {
         case .membershipQuery:
-            if bytes.count == minimumLength {
+            if length == minimumLength {
                 message.version = maxResponse == 0 ? 1 : 2
-            } else if bytes.count >= v3QueryLength {
+            } else if length >= v3QueryLength {
+                try bytes.require(v3QueryLength, for: .igmp)
                 let sources = Int(bytes.u16(10))
                 try bytes.require(v3QueryLength + 4 * sources, for: .igmp)
                 let flags = bytes.u8(8)
