@@ -172,7 +172,8 @@ vt_quiet() {
   fi
 }
 
-# vt_host_quiet NAME CIDR MAC: vt_host whose namespace is made quiet before eth0 comes up.
+# vt_host_quiet NAME CIDR MAC: vt_host whose namespace is made quiet before eth0 comes up
+# (CIDR may be empty: no address yet).
 vt_host_quiet() {
   local name=$1 cidr=$2 mac=$3 ns sw
   ns=$(vt_ns "$name"); sw=$(vt_ns sw)
@@ -188,7 +189,7 @@ vt_host_quiet() {
   vt_quiet "$name"
   ip -n "$sw" link set "p-$name" master br0
   ip -n "$sw" link set "p-$name" up
-  ip -n "$ns" addr add "$cidr" dev eth0
+  [ -z "$cidr" ] || ip -n "$ns" addr add "$cidr" dev eth0
   ip -n "$ns" link set eth0 up
 }
 
@@ -208,10 +209,13 @@ vt_neigh_is() {
   [ "${got% *}" = "$3" ] && [[ "|$4|" == *"|${got#* }|"* ]]
 }
 
-# vt_capture_start HOST IFACE NAME: a vantage point NAME capturing into $VT_TMP/NAME.pcap.
+# vt_capture_start HOST IFACE NAME: a vantage point NAME capturing into $VT_TMP/NAME.pcap, in
+# immediate mode (so that stopping it loses no frame still waiting in the kernel's ring buffer).
 vt_capture_start() {
-  vt_capture "$1" "$2" "$VT_TMP/$3.pcap"
+  local host=$1 iface=$2 name=$3 log="$VT_TMP/tcpdump-$3.log"
+  vt_bg "$host" "$log" tcpdump -i "$iface" --immediate-mode -U -s 0 -w "$VT_TMP/$name.pcap" -nn
   VT_CAPTURE_PIDS+=("$VT_LAST_PID")
+  vt_wait_log 10 "$log" "listening on" || vt_fail "tcpdump on $host did not start: $(cat "$log")"
 }
 
 # vt_capture_stop: ends every capture (tcpdump writes out what it holds on SIGTERM).
@@ -252,7 +256,7 @@ vt_finish() {
     vt_log "$VT_NAME: $VT_FAILS check(s) failed in ${took} s; captures and logs kept in $VT_TMP"
     exit 1
   fi
-  if [ "${VT_SKIPPED:-0}" = 1 ]; then vt_log "$VT_NAME: fault reproduced, Vantage not judged (${took} s)"; exit 3; fi
+  if [ "${VT_SKIPPED:-0}" = 1 ]; then vt_log "$VT_NAME: traffic verified, Vantage not judged (${took} s)"; exit 3; fi
   vt_log "$VT_NAME: all checks passed in ${took} s"
   exit 0
 }
@@ -276,10 +280,15 @@ vt_frames_since_none() { [ "$(vt_frames_since "$1" "$2" "$3")" -eq 0 ]; }
 # vt_nft_sw RULESET: loads an nftables ruleset (text) into the switch namespace.
 vt_nft_sw() { ip netns exec "$(vt_ns sw)" nft -f - <<<"$1"; }
 
-# vt_switch_quiet: vt_switch whose bridge and ports have no IPv6 (no MLD reports or router
-# solicitations from the switch itself).
+# vt_switch_quiet: like vt_switch, but the switch says nothing itself: no IPv6 on the bridge or
+# its ports, and no multicast snooping (which would make br0 join 224.0.0.106 and send IGMP
+# reports). Multicast (VRRP) is flooded to every port.
 vt_switch_quiet() {
-  vt_switch
-  ip netns exec "$(vt_ns sw)" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-    net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.br0.disable_ipv6=1
+  local ns; ns=$(vt_ns sw)
+  ip netns add "$ns"; VT_NAMESPACES+=("$ns")
+  ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+  ip -n "$ns" link set lo up
+  ip -n "$ns" link add br0 type bridge stp_state 0 forward_delay 0 mcast_snooping 0
+  ip -n "$ns" link set br0 address 02:00:00:00:00:fe
+  ip -n "$ns" link set br0 up
 }
