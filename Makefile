@@ -12,7 +12,7 @@ DEMO_CAPTURES := client=Examples/keepalived-failover.pcap gw2=Examples/keepalive
 APT_PACKAGES := libpcap-dev tcpdump tshark iproute2 iputils-ping arping nftables keepalived ucarp arpwatch time \
                 python3 clang libclang-rt-14-dev
 
-.PHONY: all deps build demo test unit-tests fuzz fuzz-smoke bench examples clean
+.PHONY: all deps build demo test unit-tests scenarios fuzz fuzz-smoke bench examples clean
 
 all: build
 
@@ -39,7 +39,13 @@ unit-tests: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-test: unit-tests fuzz-smoke
+# Real traffic in network namespaces (root): every Scenarios/*-*.sh, judged against the debug
+# binary that unit-tests just built (a release build would cost minutes more in CI).
+scenarios: deps
+	$(SWIFT) build --product vantage
+	VANTAGE=$(CURDIR)/$(DEBUG_BIN) Scenarios/run-all.sh
+
+test: unit-tests scenarios fuzz-smoke
 
 fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run.sh

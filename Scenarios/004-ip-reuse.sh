@@ -33,7 +33,6 @@ vt_verify "before: server's entry for $REUSED is $MAC_A ($(vt_neigh server $REUS
   vt_neigh_is server "$REUSED" "$MAC_A" "REACHABLE|STALE|DELAY"
 
 # Fault: the old client disappears (link down); a new host takes .20 with MAC B, unannounced.
-ip -n "$(vt_ns sw)" link set p-old type bridge_slave learning off 2>/dev/null || true
 bridge -n "$(vt_ns sw)" fdb replace "$MAC_A" dev p-old master static
 t_gone=$(vt_now)
 vt_exec old ip link set eth0 down
@@ -43,6 +42,9 @@ vt_exec new ip neigh replace "$SRV" lladdr "$MAC_S" dev eth0 nud permanent
 vt_capture_start new any newclient
 vt_verify "before the SYN: server's entry for $REUSED still $MAC_A ($(vt_neigh server $REUSED))" \
   vt_neigh_is server "$REUSED" "$MAC_A" "REACHABLE|STALE|DELAY"
+# Refresh it as the old client's last ACK would have (REACHABLE for >= 15 s from now), so that
+# on a slow machine no DELAY->PROBE cycle can start inside the window and heal the entry early.
+vt_exec server ip neigh replace "$REUSED" lladdr "$MAC_A" dev eth0 nud reachable
 
 t_connect=$(vt_now)
 rc=0; vt_peers new tcp-client "$SRV" "$PORT" --timeout 3.5 --source-port "$NEWPORT" >"$VT_TMP/new-client.log" || rc=$?
