@@ -58,4 +58,5 @@ echo
 echo "== scenario summary (vantage: $VANTAGE; logs: $logs)"
 printf '%s\n' "${results[@]}"
 echo "total ${total} s; ${#scripts[@]} scenario(s), $failed failed"
-[ $failed -eq 0 ]
+[ $failed -eq 0 ] || exit 1
+rm -rf "$logs"
