@@ -66,7 +66,8 @@ enum BuiltFrames {
         from: (routerMAC, IPv6Address("fe80::fe")!), prefix: prefix6, mtu: 1500)
     static let routerSolicitation = FrameBuilder.routerSolicitation(from: clientHost6)
     static let ping6Request = FrameBuilder.icmpv6EchoRequest(from: clientHost6, to: serverHost6, identifier: 9)
-    static let vrrpV6 = FrameBuilder.vrrpV6Advert(vrid: 51, addresses: [global6, IPv6Address("fe80::100")!], from: server6)
+    static let vrrpV6 = FrameBuilder.vrrpV6Advert(
+        vrid: 51, addresses: [global6, IPv6Address("fe80::100")!], from: server6)
     static let tcp6SYN = FrameBuilder.tcp6(
         from: (clientMAC, client6, 40000), to: (serverMAC, server6, 443), flags: [.syn], seq: 77,
         options: FrameBuilder.linuxSYNOptions)
