@@ -367,6 +367,13 @@ import VantageWire
         #expect(syn.tcp?.destinationPort == 443 && syn.tcp?.options.mss == 1460)
         let udp = Self.decode(F.udp6)
         #expect(udp.udp?.destinationPort == 547 && udp.udp?.payloadRange == 8..<11)
+        let hop = Self.decode(F.hopByHopUDP)
+        guard case .ipv6(let header, let walk) = hop.network else {
+            Issue.record("no IPv6")
+            return
+        }
+        #expect(header.nextHeader == .hopByHop && walk?.upperProtocol == .udp && walk?.extensionCount == 1)
+        #expect(hop.transportOffset == 62 && hop.udp?.destinationPort == 5001 && hop.anomalies.isEmpty)
     }
 
     @Test func llcFramesAreRecognised() throws {
