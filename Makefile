@@ -6,7 +6,7 @@ CONFIG       ?= release
 BIN          := .build/$(CONFIG)/vantage
 DEBUG_BIN    := .build/debug/vantage
 FUZZ_SECONDS ?= 60
-DEMO_CAPTURES := Examples/keepalived-failover.pcap
+DEMO_CAPTURES := client=Examples/keepalived-failover.pcap gw2=Examples/keepalived-failover-gw2-any.pcap
 
 # Debian packages: libpcap for BPF filters, real peers and capture tools for the tests.
 APT_PACKAGES := libpcap-dev tcpdump tshark iproute2 iputils-ping arping nftables keepalived ucarp arpwatch time \
@@ -30,10 +30,10 @@ build: deps
 	$(SWIFT) build -c $(CONFIG) --product vantage
 
 demo: build
-	@echo "== vantage decode $(DEMO_CAPTURES) (first 25 frames)"
-	@$(BIN) decode $(DEMO_CAPTURES) | head -n 25
-	@echo "== per-protocol counts"
-	@$(BIN) decode --stats $(DEMO_CAPTURES)
+	@echo "== vantage analyze $(DEMO_CAPTURES)"
+	@$(BIN) analyze $(DEMO_CAPTURES) || [ $$? -eq 1 ]
+	@echo "== vantage decode -f 'vrrp or arp' (first 12 frames)"
+	@$(BIN) decode -c 12 -f 'vrrp or arp' $(DEMO_CAPTURES)
 
 unit-tests: deps
 	$(SWIFT) build --build-tests

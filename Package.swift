@@ -6,6 +6,8 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
     .treatAllWarnings(as: .error),
+    // Specialise the per-frame generics (reader closures, decoders) across module boundaries.
+    .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)),
 ]
 
 let package = Package(
@@ -17,17 +19,25 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .target(name: "VantageWire", swiftSettings: strictSettings),
         .target(name: "VantageCapture", dependencies: ["VantageWire"], swiftSettings: strictSettings),
         .systemLibrary(name: "CPcap", path: "Sources/CPcap"),
         .target(name: "VantageLive", dependencies: ["CPcap", "VantageCapture"], swiftSettings: strictSettings),
+        .target(name: "VantageState", dependencies: ["VantageWire", "VantageCapture"], swiftSettings: strictSettings),
+        .target(name: "VantageDetect", dependencies: ["VantageState"], swiftSettings: strictSettings),
+        .target(
+            name: "VantageReport",
+            dependencies: ["VantageDetect"],
+            swiftSettings: strictSettings),
         .executableTarget(
             name: "vantage",
             dependencies: [
-                "VantageWire", "VantageCapture", "VantageLive",
+                "VantageWire", "VantageCapture", "VantageLive", "VantageState", "VantageDetect", "VantageReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSettings
         ),
@@ -39,6 +49,9 @@ let package = Package(
         ),
         .testTarget(name: "VantageWireTests", dependencies: ["VantageWire"], swiftSettings: strictSettings),
         .testTarget(name: "VantageCaptureTests", dependencies: ["VantageCapture"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "VantageDetectTests", dependencies: ["VantageDetect", "VantageReport", "VantageWire", "VantageCapture", "VantageState"],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "VantageCLITests",
             dependencies: ["VantageWire", "VantageCapture", "VantageLive"],

@@ -33,7 +33,14 @@ public struct MergedCapture: Sendable {
     /// The merged vantage points, in index order.
     public let vantagePoints: [VantagePoint]
     /// The readers (nil where the file could not be opened), indexed by vantage.
-    public private(set) var readers: [CaptureReader?]
+    public var readers: [CaptureReader?] {
+        slots.map { $0 < 0 ? nil : live[$0] }
+    }
+    /// The opened readers; stored without optionals so the per-frame paths borrow them in place
+    /// (reading through an optional array element copies and retains the whole reader).
+    private var live: [CaptureReader]
+    /// Index into `live` of each vantage's reader, or -1 when its file could not be opened.
+    private let slots: [Int]
     /// Nanoseconds added to each vantage's timestamps before ordering.
     public private(set) var offsetNanoseconds: [Int64]
     /// Vantage points dropped because of an error, in the order they failed.
@@ -56,7 +63,8 @@ public struct MergedCapture: Sendable {
                 name: index < names.count ? names[index] : readers[index].path,
                 path: readers[index].path)
         }
-        self.readers = readers
+        self.live = readers
+        self.slots = Array(readers.indices)
         self.offsetNanoseconds = readers.indices.map { index in
             guard let offsetNanoseconds, index < offsetNanoseconds.count else { return 0 }
             return offsetNanoseconds[index]
@@ -69,17 +77,20 @@ public struct MergedCapture: Sendable {
         self.vantagePoints = vantagePoints
         self.offsetNanoseconds = Array(repeating: 0, count: vantagePoints.count)
         self.keys = Array(repeating: 0, count: vantagePoints.count)
-        var readers: [CaptureReader?] = []
+        var live: [CaptureReader] = []
+        var slots: [Int] = []
         var stops: [VantageStop] = []
         for (index, point) in vantagePoints.enumerated() {
             do {
-                readers.append(try CaptureReader(path: point.path, chunkSize: chunkSize))
+                live.append(try CaptureReader(path: point.path, chunkSize: chunkSize))
+                slots.append(live.count - 1)
             } catch {
-                readers.append(nil)
+                slots.append(-1)
                 stops.append(VantageStop(vantage: index, name: point.name, error: error))
             }
         }
-        self.readers = readers
+        self.live = live
+        self.slots = slots
         self.stops = stops
     }
 
@@ -101,7 +112,7 @@ public struct MergedCapture: Sendable {
     public mutating func next() -> Int? {
         if !started {
             started = true
-            for vantage in readers.indices { step(vantage) }
+            for vantage in slots.indices { step(vantage) }
         } else if let vantage = currentVantage {
             step(vantage)
         }
@@ -112,8 +123,8 @@ public struct MergedCapture: Sendable {
     /// The current record of the vantage `next()` returned, with its timestamp as written in
     /// the file; an empty record when there is none.
     public var current: PacketRecord {
-        guard let vantage = currentVantage, let reader = readers[vantage] else { return .empty }
-        return reader.current
+        guard let vantage = currentVantage else { return .empty }
+        return live[slots[vantage]].current
     }
 
     /// The current record's timestamp shifted by its vantage's offset: the merged timeline.
@@ -124,19 +135,20 @@ public struct MergedCapture: Sendable {
 
     /// Calls `body` with the current record's bytes (empty when there is no current record).
     public func withCurrentBytes<R, E: Error>(_ body: (Span<UInt8>) throws(E) -> R) throws(E) -> R {
-        if let vantage = currentVantage, let reader = readers[vantage] {
-            return try reader.withCurrentBytes(body)
+        if let vantage = currentVantage {
+            return try live[slots[vantage]].withCurrentBytes(body)
         }
         return try ChunkBuffer.withEmptySpan(body)
     }
 
     /// Advances one reader and puts it back in the heap, or records why it stopped.
     private mutating func step(_ vantage: Int) {
-        guard readers[vantage] != nil else { return }
+        let slot = slots[vantage]
+        guard slot >= 0 else { return }
         do {
-            if try readers[vantage]!.advance() {
+            if try live[slot].advance() {
                 keys[vantage] = Timestamp.saturatingAdd(
-                    readers[vantage]!.current.timestamp.nanoseconds, offsetNanoseconds[vantage])
+                    live[slot].current.timestamp.nanoseconds, offsetNanoseconds[vantage])
                 push(vantage)
             }
         } catch {

@@ -27,6 +27,14 @@ public struct PacketDecoder: Sendable {
     /// sequence (not part of the packet).
     public func decode(_ frame: Span<UInt8>, linkType: LinkType, fcsLength: Int = 0) -> DecodedPacket {
         var packet = DecodedPacket()
+        decode(frame, linkType: linkType, fcsLength: fcsLength, into: &packet)
+        return packet
+    }
+
+    /// Decodes into `packet`, overwriting it: the hot path, which lets a caller reuse one
+    /// packet value instead of copying a fresh one out for every frame.
+    public func decode(_ frame: Span<UInt8>, linkType: LinkType, fcsLength: Int = 0, into packet: inout DecodedPacket) {
+        packet = DecodedPacket()
         let bytes = fcsLength > 0 && fcsLength <= frame.count
             ? frame.extracting(0..<(frame.count - fcsLength)) : frame
         do throws(DecodeError) {
@@ -34,7 +42,6 @@ public struct PacketDecoder: Sendable {
         } catch {
             packet.stop = error
         }
-        return packet
     }
 
     // MARK: - Link

@@ -12,6 +12,6 @@ struct VantageCommand: ParsableCommand {
             Exit codes: 0 success, 1 findings at or above --fail-on, 2 usage or input error.
             """,
         version: "0.1.0",
-        subcommands: [DecodeCommand.self]
+        subcommands: [AnalyzeCommand.self, DecodeCommand.self, ExplainCommand.self]
     )
 }

@@ -69,7 +69,7 @@ enum TcpdumpComparison {
 
         let network = frame["network"] as? [String: Any] ?? [:]
         let transport = frame["transport"] as? [String: Any] ?? [:]
-        switch network["protocol"] as? String {
+        switch network["layer"] as? String {
         case "arp":
             return compareARP(network, line: line, context: context)
         case "ipv4", "ipv6":
@@ -106,7 +106,7 @@ enum TcpdumpComparison {
             Issue.record("no IP addresses in tcpdump's line: \(context)")
             return nil
         }
-        let proto = transport["protocol"] as? String
+        let proto = transport["layer"] as? String
         var source = addresses[1]
         var destination = addresses[2]
         if proto == "tcp" || proto == "udp" {
@@ -124,7 +124,7 @@ enum TcpdumpComparison {
         case "tcp":
             let flags = matches(#"Flags \[([^\]]*)\]"#, in: line).first?[1]
             #expect(flags == tcpdumpFlags(transport["flags"] as? Int ?? 0), "TCP flags differ: \(context)")
-            if let http = (frame["application"] as? [String: Any])?["protocol"] as? String, http == "http" { return "http" }
+            if let http = (frame["application"] as? [String: Any])?["layer"] as? String, http == "http" { return "http" }
             return "tcp"
         case "vrrp":
             let advert = matches(#"VRRPv(\d), Advertisement, vrid (\d+), prio (\d+), authtype \S+, intvl (\d+)s"#, in: line).first

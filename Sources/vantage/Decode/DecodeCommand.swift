@@ -45,6 +45,8 @@ struct DecodeCommand: ParsableCommand {
         var progress = ProgressMeter(totalBytes: session.merged.totalFileBytes)
         var printed = 0
         let decoder = session.decoder
+        let (stats, json, count) = (self.stats, self.json, self.count)  // property wrappers are slow per frame
+        var packet = DecodedPacket()
 
         while let vantage = session.merged.next() {
             progress.tick { session.merged.totalBytesRead }
@@ -53,14 +55,14 @@ struct DecodeCommand: ParsableCommand {
             let time = session.merged.currentTimestamp
             if !record.linkType.isSupported { session.noteUnsupported(record.linkType) }
             if stats {
-                let packet = session.merged.withCurrentBytes { bytes in
-                    decoder.decode(bytes, linkType: record.linkType, fcsLength: record.fcsLength)
+                session.merged.withCurrentBytes { bytes in
+                    decoder.decode(bytes, linkType: record.linkType, fcsLength: record.fcsLength, into: &packet)
                 }
                 counts[vantage].count(packet, capturedLength: record.capturedLength)
                 continue
             }
             let line: String = session.merged.withCurrentBytes { bytes in
-                let packet = decoder.decode(bytes, linkType: record.linkType, fcsLength: record.fcsLength)
+                decoder.decode(bytes, linkType: record.linkType, fcsLength: record.fcsLength, into: &packet)
                 if json {
                     let object = PacketJSON(
                         vantage: names[vantage], record: record, time: time, packet: packet, bytes: bytes)

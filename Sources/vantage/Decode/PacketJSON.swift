@@ -2,7 +2,7 @@ import VantageCapture
 import VantageWire
 
 /// One decoded frame as a JSON Lines object: where it was captured, then every decoded layer
-/// with all its fields (`protocol` names the layer's type).
+/// with all its fields (`layer` names the protocol of each layer).
 struct PacketJSON: Encodable {
     let vantage: String
     let frame: Int
@@ -120,7 +120,7 @@ struct PacketJSON: Encodable {
     }
 }
 
-/// A layer's fields with a `protocol` key naming it (fields are flattened into one object).
+/// A layer's fields with a `layer` key naming its protocol (fields are flattened into one object).
 private struct Layer<Fields: Encodable>: Encodable {
     let name: String
     let fields: Fields
@@ -130,7 +130,7 @@ private struct Layer<Fields: Encodable>: Encodable {
         self.fields = fields
     }
 
-    enum CodingKeys: String, CodingKey { case name = "protocol", value }
+    enum CodingKeys: String, CodingKey { case name = "layer", value }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)

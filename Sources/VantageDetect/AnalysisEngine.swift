@@ -1,0 +1,53 @@
+import VantageCapture
+import VantageState
+
+/// Runs the state engines and every detector over a time-ordered stream of observations in one
+/// streaming pass (offline or live: time comes only from the packets).
+public final class AnalysisEngine {
+    /// The shared state.
+    public let state: AnalysisState
+    private let detectors: [any Detector]
+    private let interests: [ObservationInterest]
+    private let sink = FindingSink()
+    private var nextTick: Timestamp?
+
+    /// Detectors hear the passage of time at least this often (capture time).
+    public static let tickInterval: Int64 = 100_000_000
+
+    /// An engine with the standard detectors (or the given ones).
+    public init(configuration: AnalysisConfiguration, vantageNames: [String], detectors: [any Detector]? = nil) {
+        state = AnalysisState(configuration: configuration, vantageNames: vantageNames)
+        self.detectors = detectors ?? DetectorRegistry.standard(configuration)
+        interests = self.detectors.map(\.interest)
+    }
+
+    /// Takes in one observation: state engines first, then the interested detectors.
+    public func observe(_ observation: Observation) {
+        let time = observation.time
+        if time > state.now { state.now = time }
+        if let tick = nextTick {
+            if time >= tick {
+                for detector in detectors { detector.advance(to: time, state: state, sink: sink) }
+                nextTick = time + Self.tickInterval
+            }
+        } else {
+            nextTick = time + Self.tickInterval
+        }
+        state.neighbors.observe(observation)
+        let interest = ObservationInterest.of(observation.packet)
+        guard !interest.isEmpty else { return }
+        for index in detectors.indices where interests[index].contains(interest) {
+            detectors[index].observe(observation, state: state, sink: sink)
+        }
+    }
+
+    /// Closes every open episode and returns the findings, suppressed kinds removed, ordered by
+    /// start time.
+    public func finish() -> [Finding] {
+        for detector in detectors { detector.finish(at: state.now, state: state, sink: sink) }
+        let suppressed = state.configuration.suppressedKinds
+        return sink.findings
+            .filter { !suppressed.contains($0.kind) }
+            .sorted { ($0.start, $0.kind, $0.key) < ($1.start, $1.kind, $1.key) }
+    }
+}

@@ -1,0 +1,26 @@
+import VantageCapture
+import VantageState
+
+/// The shared state engines and run settings every detector reads.
+public final class AnalysisState {
+    /// Tunables and allow-lists.
+    public let configuration: AnalysisConfiguration
+    /// Vantage point names by index.
+    public let vantageNames: [String]
+    /// Who owned which address when, and which MAC each host sends to.
+    public let neighbors: NeighborTable
+    /// Time of the latest observation.
+    public internal(set) var now: Timestamp = .zero
+
+    /// State for a run over `vantageNames`.
+    public init(configuration: AnalysisConfiguration, vantageNames: [String]) {
+        self.configuration = configuration
+        self.vantageNames = vantageNames
+        self.neighbors = NeighborTable()
+    }
+
+    /// The name of vantage point `index`.
+    public func vantageName(_ index: Int) -> String {
+        vantageNames.indices.contains(index) ? vantageNames[index] : "vantage\(index)"
+    }
+}

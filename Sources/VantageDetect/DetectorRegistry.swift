@@ -1,0 +1,21 @@
+/// The detectors every analysis runs, and the explanations of their finding kinds.
+public enum DetectorRegistry {
+    /// Fresh instances of the standard detectors.
+    public static func standard(_ configuration: AnalysisConfiguration) -> [any Detector] {
+        detectorTypes.map { $0.init(configuration: configuration) }
+    }
+
+    /// Every finding kind Vantage can report, sorted by kind.
+    public static var descriptions: [KindDescription] {
+        detectorTypes.flatMap { $0.descriptions }.sorted { $0.kind < $1.kind }
+    }
+
+    /// The detector types, in the order they run.
+    static var detectorTypes: [any ConfigurableDetector.Type] { [] }
+}
+
+/// A detector built from the run's configuration.
+public protocol ConfigurableDetector: Detector {
+    /// A detector with its tunables read from `configuration`.
+    init(configuration: AnalysisConfiguration)
+}

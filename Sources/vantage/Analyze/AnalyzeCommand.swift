@@ -1,0 +1,121 @@
+import ArgumentParser
+import Foundation
+import VantageCapture
+import VantageDetect
+import VantageReport
+import VantageState
+import VantageWire
+
+/// `vantage analyze`: every detector over one or several captures, in one streaming pass.
+struct AnalyzeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyze",
+        abstract: "Find out why connections drop: run every detector over the captures.",
+        discussion: """
+            Captures from several vantage points are merged on one timeline. The report groups
+            findings by severity; each names the addresses and hosts involved, the frames that
+            show it (vantage point and Wireshark frame number) and what to change.
+            Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage,
+            configuration or input error (a damaged capture is analysed up to the damage).
+            """)
+
+    /// Output formats.
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
+
+    @OptionGroup var input: CaptureInputOptions
+
+    @Option(help: "Output format: text (for people) or json (JSON Lines, one finding per line).")
+    var format: Format = .text
+
+    @Option(help: ArgumentHelp("Exit 1 when a finding is at or above this severity: info, warning or critical.", valueName: "severity"))
+    var failOn: String = "warning"
+
+    @Option(help: ArgumentHelp("Write, per finding, a pcap of exactly the frames it cites into this directory.", valueName: "dir"))
+    var evidence: String?
+
+    @Option(help: ArgumentHelp("YAML file with allow-lists, suppressed kinds and thresholds (see the README).", valueName: "file"))
+    var config: String?
+
+    @Flag(help: "Colour the text report even when standard output is not a terminal.")
+    var color = false
+
+    func validate() throws {
+        if Severity(name: failOn) == nil { throw ValidationError("--fail-on takes info, warning or critical.") }
+    }
+
+    func run() throws {
+        let configuration: AnalysisConfiguration
+        if let config {
+            do {
+                configuration = try ConfigurationFile.load(config)
+            } catch {
+                printError("vantage: \(error)")
+                throw ExitCode(2)
+            }
+        } else {
+            configuration = AnalysisConfiguration()
+        }
+        if let evidence {
+            var isDirectory: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: evidence, isDirectory: &isDirectory) {
+                try? FileManager.default.createDirectory(atPath: evidence, withIntermediateDirectories: true)
+            } else if !isDirectory.boolValue {
+                printError("vantage: --evidence \(evidence) is not a directory")
+                throw ExitCode(2)
+            }
+        }
+
+        var session = try CaptureSession(input)
+        let names = session.vantageNames
+        let engine = AnalysisEngine(configuration: configuration, vantageNames: names)
+        let decoder = session.decoder
+        var progress = ProgressMeter(totalBytes: session.merged.totalFileBytes)
+        var frames = 0
+        var first: Timestamp?
+        var last = Timestamp.zero
+        while let vantage = session.merged.next() {
+            progress.tick { session.merged.totalBytesRead }
+            guard try session.currentRecordPasses() else { continue }
+            let record = session.merged.current
+            let time = session.merged.currentTimestamp
+            if !record.linkType.isSupported { session.noteUnsupported(record.linkType) }
+            let packet = session.merged.withCurrentBytes { bytes in
+                decoder.decode(bytes, linkType: record.linkType, fcsLength: record.fcsLength)
+            }
+            let reference = FrameReference(vantage: vantage, frame: record.frameNumber, time: time)
+            engine.observe(Observation(reference: reference, packet: packet, originalLength: record.originalLength))
+            frames += 1
+            if first == nil { first = time }
+            last = time
+        }
+        progress.finish()
+        let findings = ReportedFinding.resolve(engine.finish(), vantageNames: names)
+        try render(findings, frames: frames, names: names, span: first.map { ($0, last) })
+        if let evidence {
+            do {
+                let paths = try EvidenceWriter(directory: evidence).write(findings, vantagePoints: session.merged.vantagePoints)
+                printError("vantage: wrote \(paths.count) evidence file(s) to \(evidence)")
+            } catch {
+                printError("vantage: writing evidence failed: \(error)")
+                throw ExitCode(2)
+            }
+        }
+        try session.finish()
+        let threshold = Severity(name: failOn) ?? .warning
+        if findings.contains(where: { $0.severity >= threshold }) { throw ExitCode(1) }
+    }
+
+    private func render(_ findings: [ReportedFinding], frames: Int, names: [String], span: (Timestamp, Timestamp)?) throws {
+        let output = BufferedOutput()
+        switch format {
+        case .json:
+            for line in try JSONLinesRenderer().lines(findings) { output.line(line) }
+        case .text:
+            let renderer = TextRenderer(color: color || Terminal.current().colorOutput)
+            output.line(renderer.headline(findings, frames: frames, vantageNames: names, span: span) + renderer.body(findings))
+        }
+        output.flush()
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import VantageDetect
+import VantageWire
+import Yams
+
+/// The `--config` file (YAML): allow-lists, suppressed kinds and per-kind thresholds.
+///
+/// ```yaml
+/// allow:
+///   virtual_macs: ["00:00:5e:00:01:33"]   # shared MACs expected to move or answer for others
+///   proxy_arp_routers: ["02:aa:00:00:00:fe"]
+///   nlb_cluster_ips: ["10.0.0.50"]
+///   ignore_ips: ["10.0.0.250"]
+/// suppress: [arp.storm]
+/// thresholds:
+///   arp.unanswered:
+///     window: 2.0        # keys and units: `vantage explain arp.unanswered`
+/// ```
+struct ConfigurationFile: Decodable {
+    struct Allow: Decodable {
+        var virtualMACs: [String]?
+        var proxyARPRouters: [String]?
+        var nlbClusterIPs: [String]?
+        var ignoreIPs: [String]?
+
+        enum CodingKeys: String, CodingKey {
+            case virtualMACs = "virtual_macs"
+            case proxyARPRouters = "proxy_arp_routers"
+            case nlbClusterIPs = "nlb_cluster_ips"
+            case ignoreIPs = "ignore_ips"
+        }
+    }
+
+    var allow: Allow?
+    var suppress: [String]?
+    var thresholds: [String: [String: Double]]?
+
+    /// Why a configuration file was refused (one line for the user).
+    struct Problem: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Reads and validates `path` against the known kinds and tunables.
+    static func load(_ path: String) throws -> AnalysisConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw Problem(description: "\(path): cannot be read: \(error.localizedDescription)")
+        }
+        let file: ConfigurationFile
+        do {
+            file = try YAMLDecoder().decode(ConfigurationFile.self, from: text)
+        } catch {
+            throw Problem(description: "\(path): not a valid configuration: \(error)")
+        }
+        return try file.configuration(path: path)
+    }
+
+    private func configuration(path: String) throws -> AnalysisConfiguration {
+        var configuration = AnalysisConfiguration()
+        let descriptions = DetectorRegistry.descriptions
+        let kinds = Set(descriptions.map(\.kind.rawValue))
+        func macs(_ texts: [String]?, _ key: String) throws -> Set<MACAddress> {
+            Set(try (texts ?? []).map { text in
+                guard let mac = MACAddress(text) else { throw Problem(description: "\(path): allow.\(key): not a MAC address: \(text)") }
+                return mac
+            })
+        }
+        func ips(_ texts: [String]?, _ key: String) throws -> Set<IPv4Address> {
+            Set(try (texts ?? []).map { text in
+                guard let ip = IPv4Address(text) else { throw Problem(description: "\(path): allow.\(key): not an IPv4 address: \(text)") }
+                return ip
+            })
+        }
+        configuration.knownVirtualMACs = try macs(allow?.virtualMACs, "virtual_macs")
+        configuration.proxyARPRouters = try macs(allow?.proxyARPRouters, "proxy_arp_routers")
+        configuration.nlbClusterIPs = try ips(allow?.nlbClusterIPs, "nlb_cluster_ips")
+        configuration.ignoredIPs = try ips(allow?.ignoreIPs, "ignore_ips")
+        for kind in suppress ?? [] {
+            guard kinds.contains(kind) else {
+                throw Problem(description: "\(path): suppress: unknown finding kind \(kind) (see `vantage explain`)")
+            }
+            configuration.suppressedKinds.insert(FindingKind(rawValue: kind))
+        }
+        for (kind, values) in thresholds ?? [:] {
+            guard let description = descriptions.first(where: { $0.kind.rawValue == kind }) else {
+                throw Problem(description: "\(path): thresholds: unknown finding kind \(kind) (see `vantage explain`)")
+            }
+            let keys = Set(description.tunables.map(\.key))
+            for key in values.keys where !keys.contains(key) {
+                let known = keys.sorted().joined(separator: ", ")
+                throw Problem(description: "\(path): thresholds.\(kind): unknown tunable \(key) (known: \(known.isEmpty ? "none" : known))")
+            }
+        }
+        configuration.thresholds = thresholds ?? [:]
+        return configuration
+    }
+}
