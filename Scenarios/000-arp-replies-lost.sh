@@ -70,6 +70,7 @@ cat >"$VT_TMP/spec.json" <<JSON
      "ips": ["$SRV"], "names": ["$GW", "$SRV", "$MAC_G"],
      "starts_in": [$t_fault, $t_end], "overlaps": [$t_fault, $t_end],
      "vantages": ["gateway", "server"],
+     "text_any": ["reply_lost", "replies are lost", "replies were lost", "reply was lost", "replies lost"],
      "evidence": [
        {"vantage": "gateway", "min": 2, "match": {"arp_op": "request", "arp_spa": "$GW", "arp_tpa": "$SRV"}},
        {"vantage": "server", "min": 1, "match": {"arp_op": "reply", "arp_spa": "$SRV", "arp_tpa": "$GW", "direction": "out"}}
