@@ -67,7 +67,7 @@ cat >"$VT_TMP/spec.json" <<JSON
   "tolerance": 2.0,
   "require": [
     {"name": "unanswered", "kind": "arp.unanswered", "min_severity": "warning",
-     "ips": ["$SRV"], "names": ["$GW", "$SRV", "$MAC_G"],
+     "ips": ["$SRV"], "names": ["$GW", "$SRV", "$MAC_G", "gateway", "server"],
      "starts_in": [$t_fault, $t_end], "overlaps": [$t_fault, $t_end],
      "vantages": ["gateway", "server"],
      "text_any": ["reply_lost", "replies are lost", "replies were lost", "reply was lost", "replies lost"],
