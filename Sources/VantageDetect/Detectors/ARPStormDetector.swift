@@ -365,22 +365,22 @@ public final class ARPStormDetector: ConfigurableDetector {
         let repeating = episode.requests >= 3 * max(distinct, 1)
         if repeating { text += "; the same requests repeat, as in a bridging loop or a stuck retry loop" }
         let who = episode.senderIP.map(\.description) ?? key.mac.description
-        var remedy = ""
-        if episode.scan {
-            remedy += "Find out what on \(who) asks for so many addresses (inventory or monitoring scanner, arp-scan/nmap, "
-                + "a wrong netmask, malware). If it is expected, add it to allow.ignore_ips or raise scan_targets. "
-        }
-        if episode.flood || repeating {
-            remedy += "Check \(who) for a process stuck retrying, and the segment for a bridging loop (STP port states, "
-                + "broadcast counters); rate-limit ARP on the access port (storm control, dynamic ARP inspection limits)."
-        }
+        // One text for every rule: the finding is emitted when it trips and updated when it ends,
+        // and a merged finding keeps its first remedy.
+        let remedy =
+            "Find out what on \(who) sends so many requests: a scanner (inventory, monitoring, arp-scan/nmap), a "
+            + "wrong netmask, malware, or a process stuck retrying. If it is expected, add it to allow.ignore_ips or "
+            + "raise scan_targets / sender_rate. If the same requests repeat, look for a bridging loop (STP port "
+            + "states, broadcast counters); rate-limit ARP on the access port (storm control, dynamic ARP inspection "
+            + "limits)."
+
         var evidence = episode.evidence
         if let last = episode.lastEvidence { evidence.append(last) }
         sink.emit(
             Finding(
                 kind: Self.kind, severity: .warning, start: episode.start, end: episode.last, summary: text,
                 ips: episode.senderIP.map { [$0.description] } ?? [], macs: [key.mac.description], vlan: key.vlan,
-                evidence: evidence, remedy: remedy.trimmingTrailingSpace,
+                evidence: evidence, remedy: remedy,
                 key: "\(Self.kind.rawValue)|sender|\(key.vlan)|\(key.mac)|\(sender.episodeNumber)",
                 details: [
                     "rule": .list((episode.scan ? [DetailValue.string("scan")] : []) + (episode.flood ? [.string("flood")] : [])),
@@ -421,13 +421,5 @@ public final class ARPStormDetector: ConfigurableDetector {
                     "first": .string(episode.start.description),
                     "last": .string(episode.last.description),
                 ]))
-    }
-}
-
-extension String {
-    fileprivate var trimmingTrailingSpace: String {
-        var text = self
-        while text.last == " " { text.removeLast() }
-        return text
     }
 }

@@ -148,6 +148,7 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
         var kind: FindingKind { self == .arp ? UnansweredResolutionDetector.arpKind : UnansweredResolutionDetector.ndpKind }
         var request: String { self == .arp ? "request" : "solicitation" }
         var reply: String { self == .arp ? "reply" : "advertisement" }
+        var replies: String { self == .arp ? "replies" : "advertisements" }
         var neighCommand: String { self == .arp ? "ip neigh" : "ip -6 neigh" }
     }
 
@@ -799,9 +800,9 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
             case .replyLost:
                 text += "; the \(family.request)s reached \(names(view.replyVantages)) and \(targetText)"
                 text += " \(family == .arp ? "replied" : "advertised") there \(DurationText.times(episode.replyCount))"
-                text += ", but no \(family.reply) reached \(names(view.requesterSide)): \(family.reply)s are lost between"
+                text += ", but no \(family.reply) reached \(names(view.requesterSide)): \(family.replies) are lost between"
                 text += " \(names(view.replyVantages)) and \(names(view.requesterSide)), on the way from \(target) back to \(episode.requesterIP)"
-                remedy = "\(target) answers but its \(family.reply)s do not arrive: check the path from \(target) back to "
+                remedy = "\(target) answers but its \(family.replies) do not arrive: check the path from \(target) back to "
                     + "\(episode.requesterIP) (switch port and VLAN of both, the MAC table entry for \(key.requester), "
                     + "port security or dynamic ARP inspection dropping the replies, and the transmit side of \(target)'s "
                     + "NIC/driver: offloads, teaming). " + compare
@@ -896,7 +897,9 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
                 kind: family.kind, severity: severity, start: episode.first, end: end, summary: text,
                 ips: [episode.requesterIP.description, target.description], macs: macs,
                 vlan: key.vlan, evidence: evidence, remedy: remedy,
-                key: "\(family.kind.rawValue)|\(key.vlan)|\(key.requester)|\(target)\(late ? "|late" : "")",
+                // Episodes of one pair merge when they tell the same story (same direction, so the
+                // same remedy); a late answer is a separate finding.
+                key: "\(family.kind.rawValue)|\(key.vlan)|\(key.requester)|\(target)|\(late ? "late" : view.direction.rawValue)",
                 details: details))
     }
 }
