@@ -6,11 +6,12 @@
 import VantageCapture
 import VantageWire
 
-/// A dictionary with a capacity: when full, the least recently touched eighth is evicted.
+/// A dictionary with a capacity: when full, the least recently touched entries are evicted.
 ///
-/// Eviction works in batches (sorting by last touch) so a steady stream of new keys costs
-/// amortised O(log n) per insert instead of a scan per insert. Every evicted entry is counted
-/// and handed back to the caller, who may still report it.
+/// Recency is kept in an append-only queue of (key, touch stamp) with lazy deletion: a touch
+/// appends, eviction pops stale stamps until it finds the oldest live entry, and the queue is
+/// compacted once it holds twice as many stamps as live entries. Every operation is amortised
+/// O(1). Every evicted entry is counted and handed back to the caller, who may still report it.
 struct BoundedRecencyMap<Key: Hashable, Value> {
     private struct Entry {
         var value: Value
@@ -18,6 +19,8 @@ struct BoundedRecencyMap<Key: Hashable, Value> {
     }
 
     private var storage: [Key: Entry] = [:]
+    private var order: [(key: Key, stamp: UInt64)] = []
+    private var head = 0
     private var clock: UInt64 = 0
     /// Most entries kept.
     let capacity: Int
@@ -39,14 +42,25 @@ struct BoundedRecencyMap<Key: Hashable, Value> {
     /// The value for `key`, without touching it.
     subscript(key: Key) -> Value? { storage[key]?.value }
 
+    /// The first entry satisfying `predicate`, in no particular order (no copy of the map).
+    func first(where predicate: (Key, Value) -> Bool) -> (key: Key, value: Value)? {
+        for (key, entry) in storage where predicate(key, entry.value) { return (key, entry.value) }
+        return nil
+    }
+
+    /// Calls `body` with every entry, in no particular order (no copy of the map).
+    func forEach(_ body: (Key, Value) -> Void) {
+        for (key, entry) in storage { body(key, entry.value) }
+    }
+
     /// Whether `key` is present.
     func contains(_ key: Key) -> Bool { storage[key] != nil }
 
     /// Sets `key` to `value`, touching it; returns the entries evicted to make room.
     @discardableResult
     mutating func set(_ key: Key, _ value: Value) -> [(key: Key, value: Value)] {
-        clock &+= 1
-        storage[key] = Entry(value: value, touched: clock)
+        let stamp = touch(key)
+        storage[key] = Entry(value: value, touched: stamp)
         return evictIfNeeded(keeping: key)
     }
 
@@ -55,8 +69,7 @@ struct BoundedRecencyMap<Key: Hashable, Value> {
     mutating func update<Result>(
         _ key: Key, default make: () -> Value, _ body: (inout Value) -> Result
     ) -> (result: Result, evicted: [(key: Key, value: Value)]) {
-        clock &+= 1
-        let stamp = clock
+        let stamp = touch(key)
         let result: Result
         if storage[key] != nil {
             result = body(&storage[key]!.value)
@@ -81,15 +94,25 @@ struct BoundedRecencyMap<Key: Hashable, Value> {
     @discardableResult
     mutating func remove(_ key: Key) -> Value? { storage.removeValue(forKey: key)?.value }
 
+    private mutating func touch(_ key: Key) -> UInt64 {
+        clock &+= 1
+        order.append((key, clock))
+        if order.count - head > 2 * storage.count + 64 {
+            order = order[head...].filter { storage[$0.key]?.touched == $0.stamp || $0.stamp == clock }
+            head = 0
+        }
+        return clock
+    }
+
     private mutating func evictIfNeeded(keeping kept: Key) -> [(key: Key, value: Value)] {
         guard storage.count > capacity else { return [] }
-        let batch = max(1, capacity / 8)
-        let victims = storage.lazy.filter { $0.key != kept }.sorted { $0.value.touched < $1.value.touched }.prefix(batch)
         var evicted: [(key: Key, value: Value)] = []
-        evicted.reserveCapacity(batch)
-        for victim in victims {
-            storage.removeValue(forKey: victim.key)
-            evicted.append((victim.key, victim.value.value))
+        while storage.count > capacity, head < order.count {
+            let (key, stamp) = order[head]
+            head += 1
+            guard key != kept, let entry = storage[key], entry.touched == stamp else { continue }
+            storage.removeValue(forKey: key)
+            evicted.append((key, entry.value))
         }
         evictions += evicted.count
         return evicted

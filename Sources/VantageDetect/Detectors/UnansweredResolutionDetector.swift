@@ -174,11 +174,12 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
         var vantages: [Int]
     }
 
-    private struct Episode {
-        var family: Family
-        var key: EpisodeKey
-        var requesterIP: ResolvedAddress
-        var first: Timestamp
+    /// An open episode (a class: it is updated in place inside the capped map, never copied).
+    private final class Episode {
+        let family: Family
+        let key: EpisodeKey
+        let requesterIP: ResolvedAddress
+        let first: Timestamp
         var last: Timestamp
         var count = 0
         var unicastCount = 0
@@ -202,10 +203,18 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
         static let gapLimit = 64
         static let requestEvidenceLimit = 14
         static let replyEvidenceLimit = 8
+
+        init(family: Family, key: EpisodeKey, requesterIP: ResolvedAddress, first: Timestamp) {
+            self.family = family
+            self.key = key
+            self.requesterIP = requesterIP
+            self.first = first
+            self.last = first
+        }
     }
 
-    /// What one capture shows about whose point of view it is.
-    private struct VantageProfile {
+    /// What one capture shows about whose point of view it is (a class: updated in place).
+    private final class VantageProfile {
         /// MACs whose frames this capture saw leaving the capturing host itself.
         var outgoing = BoundedRecencyMap<MACAddress, Int>(capacity: 16)
         /// Unicast peers per MAC (up to `peerLimit` each).
@@ -242,6 +251,7 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
     private var pending: BoundedRecencyMap<EpisodeKey, Episode>
     private var nextCheck: Timestamp?
     private var profiles: [Int: VantageProfile] = [:]
+    private var ownerCache: (owners: [Int: Set<MACAddress>], time: Timestamp)?
     private var addressOwners: BoundedRecencyMap<AddressKey, MACAddress>
     private var requesters: BoundedRecencyMap<AddressKey, [MACAddress]>
     private var vips: BoundedRecencyMap<ResolvedAddress, String>
@@ -280,8 +290,6 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
 
     public func observe(_ observation: Observation, state: AnalysisState, sink: FindingSink) {
         let packet = observation.packet
-        let time = observation.time
-        if let check = nextCheck, time >= check { sweep(at: time, state: state, sink: sink) }
         profile(observation)
         switch packet.network {
         case .arp(let arp):
@@ -312,6 +320,8 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
         }
     }
 
+    /// Open episodes are swept on the engine's ticks only (every 100 ms of capture time), so
+    /// a stream of episodes falling due one after another costs one pass per tick, not per frame.
     public func advance(to time: Timestamp, state: AnalysisState, sink: FindingSink) {
         if let check = nextCheck, time >= check { sweep(at: time, state: state, sink: sink) }
     }
@@ -329,7 +339,14 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
         let packet = observation.packet
         guard let source = packet.sourceMAC, source.isUnicast else { return }
         let vantage = observation.reference.vantage
-        var profile = profiles[vantage] ?? VantageProfile(capacity: arpSettings.maxAddresses)
+        let profile: VantageProfile
+        if let existing = profiles[vantage] {
+            profile = existing
+        } else {
+            profile = VantageProfile(capacity: arpSettings.maxAddresses)
+            profiles[vantage] = profile
+            ownerCache = nil
+        }
         profile.sources.set(source, observation.time)
         var outgoing = false
         var destination: MACAddress?
@@ -346,7 +363,10 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
         default:
             break
         }
-        if outgoing { _ = profile.outgoing.update(source, default: { 0 }) { $0 += 1 } }
+        if outgoing {
+            if !profile.outgoing.contains(source) { ownerCache = nil }
+            _ = profile.outgoing.update(source, default: { 0 }) { $0 += 1 }
+        }
         if let destination, destination.isUnicast, destination != source {
             for (mac, peer) in [(source, destination), (destination, source)] {
                 _ = profile.unicastPeers.update(mac, default: { [] }) { peers in
@@ -354,7 +374,6 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
                 }
             }
         }
-        profiles[vantage] = profile
     }
 
     private func isIgnored(_ address: ResolvedAddress) -> Bool {
@@ -453,8 +472,8 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
     /// whose link addresses do not name the requester directly).
     private func findEpisode(vlan: UInt16, target: ResolvedAddress, requesterIP: ResolvedAddress) -> EpisodeKey? {
         guard !pending.isEmpty else { return nil }
-        return pending.entries.first {
-            $0.key.vlan == vlan && $0.key.target == target && $0.value.requesterIP == requesterIP
+        return pending.first { key, episode in
+            key.vlan == vlan && key.target == target && episode.requesterIP == requesterIP
         }?.key
     }
 
@@ -475,19 +494,19 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
             if stale || reevaluate {
                 pending.remove(key)
                 if !judge(existing, at: time, closing: stale, atEnd: false, state: state, sink: sink) {
-                    var kept = existing
-                    kept.evaluateAt = nil
-                    pending.set(key, kept)
+                    existing.evaluateAt = nil
+                    pending.set(key, existing)
                 }
             }
         }
         let vantage = observation.reference.vantage
         let tolerance = settings.vantageTolerance
         let result = pending.update(
-            key, default: { Episode(family: family, key: key, requesterIP: requesterIP, first: time, last: time) }
+            key, default: { Episode(family: family, key: key, requesterIP: requesterIP, first: time) }
         ) { episode in
             episode.requestsByVantage[vantage, default: 0] += 1
-            let kind = unicast ? "unicast to \(destination.map(\.description) ?? "one host")" : "broadcast"
+            let kind = unicast
+                ? "unicast to \(destination.map(\.description) ?? "one host")" : (family == .arp ? "broadcast" : "multicast")
             if let index = episode.recentRequests.lastIndex(where: {
                 abs(time - $0.time) <= tolerance && !$0.vantages.contains(vantage)
             }) {
@@ -570,20 +589,27 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
 
     private func sweep(at time: Timestamp, state: AnalysisState, sink: FindingSink) {
         nextCheck = nil
-        for (key, episode) in pending.entries {
-            let settings = settings(episode.family)
-            let stale = time - episode.last >= settings.episodeGap
-            let evaluate = episode.evaluateAt.map { time >= $0 } ?? false
-            if stale || evaluate {
-                pending.remove(key)
-                if judge(episode, at: time, closing: stale, atEnd: false, state: state, sink: sink) { continue }
-                var kept = episode
-                kept.evaluateAt = nil
-                pending.set(key, kept)
-                schedule(kept)
-            } else {
-                schedule(episode)
+        let arpGap = arpSettings.episodeGap
+        let ndpGap = ndpSettings.episodeGap
+        var due: [EpisodeKey] = []
+        var next: Timestamp?
+        pending.forEach { key, episode in
+            var deadline = episode.last + (episode.family == .arp ? arpGap : ndpGap)
+            if let evaluate = episode.evaluateAt, evaluate < deadline { deadline = evaluate }
+            if time >= deadline {
+                due.append(key)
+            } else if next == nil || deadline < next! {
+                next = deadline
             }
+        }
+        nextCheck = next
+        for key in due {
+            guard let episode = pending.remove(key) else { continue }
+            let stale = time - episode.last >= settings(episode.family).episodeGap
+            if judge(episode, at: time, closing: stale, atEnd: false, state: state, sink: sink) { continue }
+            episode.evaluateAt = nil
+            pending.set(key, episode)
+            schedule(episode)
         }
     }
 
@@ -636,10 +662,19 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
         var silentVantages: [Int]
     }
 
+    /// Whose point of view each capture is, recomputed at most once per second of capture time
+    /// (it ranks a capture's unicast peers, too costly to redo for every episode of a scan).
+    private func currentOwners(at time: Timestamp) -> [Int: Set<MACAddress>] {
+        if let cache = ownerCache, time - cache.time < 1_000_000_000, time >= cache.time { return cache.owners }
+        let owners = profiles.mapValues { $0.owners() }
+        ownerCache = (owners, time)
+        return owners
+    }
+
     private func picture(of episode: Episode, state: AnalysisState) -> Picture {
         let requestVantages = episode.requestsByVantage.keys.sorted()
         let replyVantages = episode.repliesByVantage.filter { $0.value > 0 }.keys.sorted()
-        let owners = Dictionary(uniqueKeysWithValues: profiles.map { ($0.key, $0.value.owners()) })
+        let owners = currentOwners(at: state.now)
         let requester = episode.key.requester
         var side = owners.filter { $0.value.contains(requester) }.keys.sorted()
         if side.isEmpty, !replyVantages.isEmpty, requestVantages.count == 2 {
@@ -668,7 +703,7 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
             direction = .replyLost
         } else if !missed.isEmpty && Set(reached).isDisjoint(with: targetOwn) {
             direction = .requestLost
-        } else if !reached.isEmpty && state.vantageNames.count > 1 {
+        } else if !reached.isEmpty && (state.vantageNames.count > 1 || !Set(reached).isDisjoint(with: targetOwn)) {
             direction = .targetSilent
         } else {
             direction = .noReply
@@ -732,13 +767,13 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
         switch (episode.count, episode.unicastCount, episode.broadcastCount) {
         case (3, 0, 3):
             let text = arp
-                ? "the Linux INCOMPLETE pattern: 3 broadcasts 1 s apart, then FAILED"
-                : "the INCOMPLETE pattern: 3 multicast solicitations 1 s apart (RFC 4861 MAX_MULTICAST_SOLICIT), then FAILED"
+                ? "the Linux INCOMPLETE pattern, 3 broadcasts then FAILED"
+                : "the INCOMPLETE pattern, 3 multicast solicitations (RFC 4861 MAX_MULTICAST_SOLICIT) then FAILED"
             return Cadence(median: median, pattern: "incomplete", text: text)
         case (3, 3, 0):
             let text = arp
-                ? "the Linux PROBE pattern: 3 unicast requests to the cached MAC\(mac) 1 s apart, then FAILED"
-                : "the PROBE pattern: 3 unicast solicitations to the cached MAC\(mac) 1 s apart, then FAILED"
+                ? "the Linux PROBE pattern, 3 unicast requests to the cached MAC\(mac) then FAILED"
+                : "the PROBE pattern, 3 unicast solicitations to the cached MAC\(mac) then FAILED"
             return Cadence(median: median, pattern: "probe", text: text)
         case (6, 3, 3):
             return Cadence(
@@ -782,6 +817,8 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
             text += " (unicast to \(episode.probedMAC.map(\.description) ?? "its cached MAC"))"
         }
         var remedy: String
+        let plural = episode.count == 1 ? family.request : "\(family.request)s"
+        let wasWere = episode.count == 1 ? "was" : "were"
         let neigh = family.neighCommand
         let compare =
             "Compare `\(neigh) show \(target)` on \(episode.requesterIP) with the neighbour table on \(target) during the outage."
@@ -791,15 +828,16 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
             let resolution = view.resolution ?? 0
             text += " before \(targetText) answered: resolution took \(DurationText.seconds(resolution))"
             text += " (window \(DurationText.seconds(settings.window)))"
-            if multi { text += ", answer seen at \(names(view.replyVantages))" }
+            text += ", answer seen at \(names(view.replyVantages))"
             remedy = "Resolution works but is slow: the first \(family.request)s or answers are lost or \(target) answers late. "
                 + "Check load and NIC/driver health on \(target), and drops on the path (switch port errors, storm control). "
                 + compare
         } else {
             switch view.direction {
             case .replyLost:
-                text += "; the \(family.request)s reached \(names(view.replyVantages)) and \(targetText)"
-                text += " \(family == .arp ? "replied" : "advertised") there \(DurationText.times(episode.replyCount))"
+                text += "; the \(plural) reached \(names(view.replyVantages)) and \(targetText)"
+                let each = episode.replyCount >= episode.count ? "each time" : DurationText.times(episode.replyCount)
+                text += " \(family == .arp ? "replied" : "advertised") there \(each)"
                 text += ", but no \(family.reply) reached \(names(view.requesterSide)): \(family.replies) are lost between"
                 text += " \(names(view.replyVantages)) and \(names(view.requesterSide)), on the way from \(target) back to \(episode.requesterIP)"
                 remedy = "\(target) answers but its \(family.replies) do not arrive: check the path from \(target) back to "
@@ -807,8 +845,10 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
                     + "port security or dynamic ARP inspection dropping the replies, and the transmit side of \(target)'s "
                     + "NIC/driver: offloads, teaming). " + compare
             case .requestLost:
-                text += "; the \(family.request)s were seen at \(names(view.requestVantages)) but never reached"
-                text += " \(names(view.missedTarget)), where \(target)'s own frames are captured: \(family.request)s are lost between"
+                let own = view.missedTarget.filter(view.targetOwnVantages.contains)
+                let whose = own.isEmpty ? "where \(target)'s frames are seen" : "where \(target)'s own frames are captured"
+                text += "; the \(plural) \(wasWere) seen at \(names(view.requestVantages)) but never reached"
+                text += " \(names(view.missedTarget)), \(whose): \(family.request)s are lost between"
                 text += " \(names(view.requestVantages)) and \(names(view.missedTarget)), on the way from \(episode.requesterIP) to \(target)"
                 remedy = "The \(family.request)s from \(episode.requesterIP) do not reach \(target): check the path to it "
                     + "(switch port state, VLAN membership of both ports, broadcast/multicast storm control or "
@@ -816,9 +856,9 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
             case .targetSilent:
                 let own = view.reachedTarget.filter(view.targetOwnVantages.contains)
                 if own.isEmpty {
-                    text += "; the \(family.request)s reached \(names(view.reachedTarget)), where \(target)'s frames are also seen,"
+                    text += "; the \(plural) reached \(names(view.reachedTarget)), where \(target)'s frames are also seen,"
                 } else {
-                    text += "; the \(family.request)s reached \(names(own)), \(target)'s own capture,"
+                    text += "; the \(plural) reached \(names(own)), \(target)'s own capture,"
                 }
                 text += " but \(target) never \(family == .arp ? "replied" : "advertised"): it is not answering"
                 remedy = "\(target) receives the \(family.request)s but does not answer: check its NIC and driver "
@@ -827,9 +867,9 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
                     + "configured on that interface. " + staticNote + " " + compare
             case .noReply, .answered:
                 if multi {
-                    text += "; the \(family.request)s were seen at \(names(view.requestVantages)) and no \(family.reply) at any capture"
+                    text += "; the \(plural) \(wasWere) seen at \(names(view.requestVantages)) and no \(family.reply) at any capture"
                     let silent = view.silentVantages
-                    if !silent.isEmpty { text += " (none reached \(names(silent)))" }
+                    if !silent.isEmpty { text += " (not seen at \(names(silent)))" }
                 } else {
                     text += " and no \(family.reply) was seen at \(names(view.requestVantages))"
                 }
@@ -838,10 +878,14 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
                     + "NIC/driver and firewall\(family == .arp ? ", arp_ignore/arp_filter" : ""). " + staticNote + " " + compare
             }
         }
-        if let gateway { text += " (\(target) is \(gateway))" }
-        if neverOwned && !late { text += " (no capture ever saw \(target) in use)" }
-        if scanning { text += " (\(key.requester) asked for \(scanTargets)+ addresses within \(DurationText.seconds(scanWindow)): a scan, see arp.storm)" }
-        if episodeNumber > 1 { text += " (episode \(episodeNumber) for this pair)" }
+        var notes: [String] = []
+        if let gateway { notes.append("\(target) is \(gateway)") }
+        if neverOwned && !late { notes.append("no capture ever saw \(target) in use") }
+        if scanning {
+            notes.append("\(key.requester) asked for \(scanTargets)+ addresses within \(DurationText.seconds(scanWindow)): a scan, see arp.storm")
+        }
+        if episodeNumber > 1 { notes.append("episode \(episodeNumber) for this pair") }
+        if !notes.isEmpty { text += " (" + notes.joined(separator: "; ") + ")" }
 
         // Severity.
         var level = 1
