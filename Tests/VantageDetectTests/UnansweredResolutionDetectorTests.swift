@@ -281,6 +281,51 @@ enum Hosts {
         #expect(unanswered(t.findings()).isEmpty)
     }
 
+    @Test func aLinuxCookedGatewayCaptureMarksItsOwnRequestsOutgoing() throws {
+        // gw1 is `tcpdump -i any` on the gateway (SLL2, its requests marked outgoing); web1 is
+        // an Ethernet capture on the server, which replies each time; span is a mirror port that
+        // sees only broadcasts (so the two-capture fallback cannot apply).
+        var t = Timeline(vantages: ["gw1", "web1", "span"])
+        for index in 0..<3 {
+            let second = 1.0 + Double(index)
+            t.add(
+                FrameBuilder.linuxSLL2(wrapping: Hosts.gwAsksWeb(outgoing: true), packetType: .outgoing), at: second,
+                vantage: 0, linkType: .linuxSLL2)
+            t.add(Hosts.gwAsksWeb(), at: second + 0.0002, vantage: 1)
+            t.add(Hosts.gwAsksWeb(), at: second + 0.0002, vantage: 2)
+            t.add(Hosts.webReplies(), at: second + 0.0005, vantage: 1)
+        }
+        // A third party's reply to web: web1 has two unicast peers, so it is web's capture.
+        t.add(FrameBuilder.arpReply(from: Hosts.otherMAC, ip: Hosts.otherIP, to: Hosts.webMAC, targetIP: Hosts.webIP), at: 0.5, vantage: 1)
+        let finding = try #require(unanswered(t.findings()).first)
+        #expect(string(finding.details["direction"]) == "reply_lost")
+        #expect(finding.details["requester_vantages"] == .list([.string("gw1")]))
+    }
+
+    @Test func aReplyInAnotherVLANDoesNotAnswer() throws {
+        var t = Timeline(vantages: ["gw"])
+        for second in [1.0, 2.0, 3.0] {
+            t.add(FrameBuilder.arpRequest(from: Hosts.gwMAC, ip: Hosts.gwIP, asking: Hosts.webIP, vlans: [10]), at: second)
+            t.add(
+                FrameBuilder.arpReply(from: Hosts.webMAC, ip: Hosts.webIP, to: Hosts.gwMAC, targetIP: Hosts.gwIP, vlans: [20]),
+                at: second + 0.0003)
+        }
+        let findings = unanswered(t.findings())
+        #expect(findings.count == 1)
+        #expect(findings.first?.vlan == 10)
+    }
+
+    @Test func aGratuitousARPFromTheTargetResolvesTheRequests() throws {
+        var t = Timeline(vantages: ["gw"])
+        t.add(Hosts.gwAsksWeb(outgoing: true), at: 1.0)
+        t.add(Hosts.gwAsksWeb(outgoing: true), at: 2.0)
+        t.add(FrameBuilder.gratuitousARP(from: Hosts.webMAC, ip: Hosts.webIP), at: 2.2)
+        let finding = try #require(unanswered(t.findings()).first)
+        #expect(finding.details["answered"] == .bool(true))
+        #expect(double(finding.details["resolution_seconds"]) == 1.2)
+        #expect(finding.evidence.contains { $0.note.hasPrefix("unsolicited reply from 10.0.0.20") })
+    }
+
     // MARK: - IPv6 neighbor discovery
 
     @Test func unansweredNeighborSolicitationsFire() throws {

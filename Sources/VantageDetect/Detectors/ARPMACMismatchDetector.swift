@@ -93,6 +93,9 @@ public final class ARPMACMismatchDetector: ConfigurableDetector {
     /// Pairs evicted (and reported early) because the pair map was full.
     public var pairEvictions: Int { pairs.evictions }
 
+    /// Entries evicted from each capped map so far.
+    public var evictions: [String: Int] { ["pairs": pairs.evictions, "identities": identities.evictions] }
+
     public var interest: ObservationInterest { .arp }
 
     public init(configuration: AnalysisConfiguration) {

@@ -197,6 +197,9 @@ public final class ARPStormDetector: ConfigurableDetector {
     /// Senders evicted because the sender map was full.
     public var senderEvictions: Int { senders.evictions }
 
+    /// Entries evicted from each capped map so far.
+    public var evictions: [String: Int] { ["senders": senders.evictions] }
+
     public var interest: ObservationInterest { .arp }
 
     public init(configuration: AnalysisConfiguration) {

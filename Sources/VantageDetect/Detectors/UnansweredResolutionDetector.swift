@@ -261,6 +261,21 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
     /// Episodes judged early because the pending map was full.
     public var pendingEvictions: Int { pending.evictions }
 
+    /// Entries evicted from each capped map so far (saturation shows up here first).
+    public var evictions: [String: Int] {
+        var counts = [
+            "pending": pending.evictions, "address_owners": addressOwners.evictions,
+            "requesters": requesters.evictions, "vips": vips.evictions, "pairs": pairEpisodes.evictions,
+            "recent_targets": recentTargets.evictions,
+        ]
+        for profile in profiles.values {
+            counts["vantage_sources", default: 0] += profile.sources.evictions
+            counts["vantage_peers", default: 0] += profile.unicastPeers.evictions
+            counts["vantage_outgoing", default: 0] += profile.outgoing.evictions
+        }
+        return counts
+    }
+
     /// The Ethernet minimum without FCS: shorter ARP frames were captured on their sender.
     static let minimumWireFrame = 60
 
@@ -843,7 +858,8 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
                 remedy = "\(target) answers but its \(family.replies) do not arrive: check the path from \(target) back to "
                     + "\(episode.requesterIP) (switch port and VLAN of both, the MAC table entry for \(key.requester), "
                     + "port security or dynamic ARP inspection dropping the replies, and the transmit side of \(target)'s "
-                    + "NIC/driver: offloads, teaming). " + compare
+                    + "NIC/driver: offloads, teaming). A static \(family == .arp ? "ARP" : "neighbour") entry on \(episode.requesterIP) only hides this "
+                    + "direction: \(target)'s own resolutions and replies can fail the same way. " + compare
             case .requestLost:
                 let own = view.missedTarget.filter(view.targetOwnVantages.contains)
                 let whose = own.isEmpty ? "where \(target)'s frames are seen" : "where \(target)'s own frames are captured"
