@@ -281,6 +281,43 @@ enum Hosts {
         #expect(unanswered(t.findings()).isEmpty)
     }
 
+    @Test func seed000BothDirectionsBetweenTheHAGatewayAndTheWindowsServer() throws {
+        // haproxy2 owns the gateway VIP 69.59.196.211 on eth1; the Windows server 69.59.196.220
+        // keeps answering in its own capture, but nothing it sends reaches the gateway.
+        let gwMAC = MACAddress("00:15:5d:0a:3e:0e")!
+        let vip = IPv4Address("69.59.196.211")!
+        let serverMAC = MACAddress("00:21:5e:4d:30:8d")!
+        let server = IPv4Address("69.59.196.220")!
+        var t = Timeline(vantages: ["haproxy2", "web220"])
+        // Other backends resolve the gateway fine: it is everybody's gateway.
+        for host in UInt8(1)...UInt8(4) {
+            let mac = MACAddress(0x00, 0x21, 0x5E, 0x4D, 0x45, host)
+            let ip = IPv4Address(69, 59, 196, 211 + host)
+            t.add(FrameBuilder.arpRequest(from: mac, ip: ip, asking: vip), at: Double(host) * 0.1, vantage: 0)
+            t.add(FrameBuilder.arpReply(from: gwMAC, ip: vip, to: mac, targetIP: ip, padTo: 0), at: Double(host) * 0.1 + 0.0002, vantage: 0)
+        }
+        for index in 0..<3 {
+            let second = 1.0 + Double(index)
+            // The gateway asks for the server: seen leaving haproxy2 and arriving at web220 ...
+            t.add(FrameBuilder.arpRequest(from: gwMAC, ip: vip, asking: server, padTo: 0), at: second, vantage: 0)
+            t.add(FrameBuilder.arpRequest(from: gwMAC, ip: vip, asking: server), at: second + 0.0002, vantage: 1)
+            // ... and the server answers, but the reply never reaches haproxy2.
+            t.add(FrameBuilder.arpReply(from: serverMAC, ip: server, to: gwMAC, targetIP: vip, padTo: 0), at: second + 0.0004, vantage: 1)
+            // The server asks for its gateway: its requests never reach haproxy2 either.
+            t.add(FrameBuilder.arpRequest(from: serverMAC, ip: server, asking: vip, padTo: 0), at: second + 0.5, vantage: 1)
+        }
+        let findings = unanswered(t.findings())
+        #expect(findings.count == 2)
+        let toServer = try #require(findings.first { $0.details["target"] == .string("69.59.196.220") })
+        #expect(string(toServer.details["direction"]) == "reply_lost")
+        #expect(toServer.summary.contains("no reply reached haproxy2: replies are lost between web220 and haproxy2"))
+        let toGateway = try #require(findings.first { $0.details["target"] == .string("69.59.196.211") })
+        #expect(string(toGateway.details["direction"]) == "request_lost")
+        #expect(toGateway.severity == .critical)
+        #expect(toGateway.summary.contains("never reached haproxy2, where 69.59.196.211's own frames are captured"))
+        #expect(toGateway.summary.contains("69.59.196.211 is resolved by 4 or more hosts, like a gateway"))
+    }
+
     @Test func aLinuxCookedGatewayCaptureMarksItsOwnRequestsOutgoing() throws {
         // gw1 is `tcpdump -i any` on the gateway (SLL2, its requests marked outgoing); web1 is
         // an Ethernet capture on the server, which replies each time; span is a mirror port that

@@ -192,6 +192,8 @@ public final class ARPStormDetector: ConfigurableDetector {
     private var openSenders: Set<SenderKey> = []
     private var segmentRings: [Int: TimeRing] = [:]
     private var segment: Episode?
+    /// The capture whose requests the segment episode counts (the one that tripped it).
+    private var segmentVantage = 0
     private var segmentEpisodes = 0
 
     /// Senders evicted because the sender map was full.
@@ -235,6 +237,7 @@ public final class ARPStormDetector: ConfigurableDetector {
                 // The requests within the window that reached the threshold, this one added below.
                 episode.requests = settings.totalRequests - 1
                 segment = episode
+                segmentVantage = reference.vantage
                 segmentOpened = true
             }
             if var episode = segment {
@@ -243,7 +246,9 @@ public final class ARPStormDetector: ConfigurableDetector {
                 segment = episode
             }
         }
-        segment?.add(reference, target: arp.targetIP, sender: arp.senderMAC, note: note)
+        if reference.vantage == segmentVantage {
+            segment?.add(reference, target: arp.targetIP, sender: arp.senderMAC, note: note)
+        }
         if segmentOpened { emitSegment(state: state, sink: sink) }
 
         // Per sender, counted at the first capture that saw it.

@@ -391,11 +391,6 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
         }
     }
 
-    private func isIgnored(_ address: ResolvedAddress) -> Bool {
-        if case .v4(let ip) = address { return ignoredIPs.contains(ip) }
-        return false
-    }
-
     private func observeARP(_ arp: ARPPacket, _ observation: Observation, state: AnalysisState, sink: FindingSink) {
         guard arp.isEthernetIPv4, arp.protocolType == .ipv4 else { return }
         let vlan = observation.vlan
