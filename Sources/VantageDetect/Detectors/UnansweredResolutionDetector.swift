@@ -23,6 +23,10 @@
 //  cooked "outgoing", or ARP frames shorter than the 60-octet wire minimum: a sender captures
 //  its own frames before padding, protocols.md §1.1), else from unicast peers (the MAC that
 //  exchanges unicast frames with the most peers), else stated neutrally ("seen at gw1").
+//  Limitation: with exactly two captures and no ownership evidence at all, the capture that saw
+//  the requests but no reply is taken as the requester's (a mirror port that sees only broadcasts
+//  would then read as a lost reply). Replies only count: a request from the target to the
+//  requester (which also fills the requester's cache on Linux) does not end an episode.
 
 import VantageCapture
 import VantageState
