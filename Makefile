@@ -12,7 +12,7 @@ DEMO_CAPTURES := client=Examples/keepalived-failover.pcap gw2=Examples/keepalive
 APT_PACKAGES := libpcap-dev tcpdump tshark iproute2 iputils-ping arping nftables keepalived ucarp arpwatch time \
                 python3 clang libclang-rt-14-dev
 
-.PHONY: all deps build demo test unit-tests scenarios fuzz fuzz-smoke bench examples clean
+.PHONY: all deps build demo test unit-tests scenarios fuzz fuzz-smoke bench examples compare clean
 
 all: build
 
@@ -58,6 +58,10 @@ bench: deps
 
 examples: build
 	Examples/record.sh
+
+# docs/comparison.md: arpwatch and tshark next to Vantage on the bundled captures.
+compare: build
+	Scenarios/compare.py --vantage $(BIN)
 
 clean:
 	rm -rf .build Fuzz/bin

@@ -11,7 +11,13 @@ public enum DetectorRegistry {
     }
 
     /// The detector types, in the order they run.
-    static var detectorTypes: [any ConfigurableDetector.Type] { [] }
+    static var detectorTypes: [any ConfigurableDetector.Type] {
+        [
+            UnansweredResolutionDetector.self,
+            ARPMACMismatchDetector.self,
+            ARPStormDetector.self,
+        ]
+    }
 }
 
 /// A detector built from the run's configuration.
