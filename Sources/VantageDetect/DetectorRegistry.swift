@@ -11,7 +11,19 @@ public enum DetectorRegistry {
     }
 
     /// The detector types, in the order they run.
-    static var detectorTypes: [any ConfigurableDetector.Type] { [] }
+    static var detectorTypes: [any ConfigurableDetector.Type] {
+        [
+            // vip.* (virtual-IP analysis: VRRP, CARP, HSRP)
+            VIPFailoverDetector.self,
+            VIPSplitBrainDetector.self,
+            VIPAdvertGapDetector.self,
+            VIPConfigMismatchDetector.self,
+            VIPARPAnsweredByBackupDetector.self,
+            VIPFailoverWithoutGARPDetector.self,
+            VIPTrafficToBackupDetector.self,
+            // end vip.*
+        ]
+    }
 }
 
 /// A detector built from the run's configuration.

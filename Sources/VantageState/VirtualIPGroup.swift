@@ -145,6 +145,14 @@ public struct VirtualIPGroup: Sendable {
         return macs
     }
 
+    /// Whether `mac` is one of ``masterMACs(at:)`` (without building the list).
+    public func isMasterMAC(_ mac: MACAddress) -> Bool {
+        if mac == protocolVirtualMAC || mac == virtualMACInUse { return true }
+        guard let master else { return false }
+        let router = routers[master]
+        return router.realMAC == mac || (router.advertMAC == mac && VirtualRouter.isOwnMAC(mac))
+    }
+
     /// Whether the MAC that hosts should use for the VIP now is known for sure: the protocol
     /// virtual MAC is in use, or the master's own MAC is known.
     public var vipMACKnown: Bool {

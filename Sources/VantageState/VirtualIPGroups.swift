@@ -135,9 +135,8 @@ public final class VirtualIPGroups {
 
     /// Whether `mac` is the current master's MAC (own or protocol virtual) of any group on `vlan`.
     public func isMasterMAC(_ mac: MACAddress, vlan: UInt16, at time: Timestamp) -> Bool {
-        for index in groupIndices(vlan: vlan) where groups[index].master != nil {
-            if groups[index].masterMACs(at: time).contains(mac) { return true }
-        }
+        guard let indices = groupsByVLAN[vlan] else { return false }
+        for index in indices where groups[index].master != nil && groups[index].isMasterMAC(mac) { return true }
         return false
     }
 
@@ -327,8 +326,8 @@ public final class VirtualIPGroups {
         var group = groups[groupIndex]
         var router = group.routers[routerIndex]
 
-        // Parameters of the latest advert.
-        router.priority = advert.priority
+        // Parameters of the latest advert (a resignation keeps the priority the master had).
+        if !advert.resigns { router.priority = advert.priority }
         router.intervalNanoseconds = advert.intervalNanoseconds
         router.holdNanoseconds = advert.holdNanoseconds
         router.version = advert.version
@@ -551,14 +550,13 @@ public final class VirtualIPGroups {
                 // ucarp: the master answers with a MAC its adverts do not show.
                 setRealMAC(sha, source: .vipAnswer, group: groupIndex, router: master)
             }
-            if gratuitous {
-                if !attributeGARP(address: spa, mac: sha, reference: reference, group: groupIndex) {
-                    rememberGARP(reference, vlan, spa, sha)
-                }
+            if gratuitous && !attributeGARP(address: spa, mac: sha, reference: reference, group: groupIndex) {
+                // Perhaps the announcement of a takeover whose first advert is still to come.
+                rememberGARP(reference, vlan, spa, sha)
             }
             return
         }
-        guard gratuitous, routerAddressIndex[spaKey] == nil else { return }
+        guard gratuitous || variant == .reply, routerAddressIndex[spaKey] == nil else { return }
 
         // A VIP answered by a group's protocol virtual MAC (kernel CARP, keepalived use_vmac).
         for groupIndex in groupIndices(vlan: vlan) where !groups[groupIndex].key.ipv6 {
@@ -568,9 +566,11 @@ public final class VirtualIPGroups {
             if groups[groupIndex].addVIP(.v4(spa), source: .virtualMACAnswer, at: reference) {
                 indexVIP(.v4(spa), group: groupIndex, vlan: vlan)
             }
-            attributeGARP(address: spa, mac: sha, reference: reference, group: groupIndex)
+            groups[groupIndex].recordAnswer(for: .v4(spa), mac: sha, at: reference)
+            if gratuitous { attributeGARP(address: spa, mac: sha, reference: reference, group: groupIndex) }
             return
         }
+        guard gratuitous else { return }
         // A GARP right around a takeover, from the new master: a VIP (CARP adverts list none;
         // VRRP adverts show only the first address).
         if let groupIndex = takeoverGroup(forGARPFrom: sha, vlan: vlan, at: reference.time) {
@@ -607,7 +607,9 @@ public final class VirtualIPGroups {
     }
 
     /// Counts a GARP for `address` from `mac` against the group's latest takeover if it falls in
-    /// its window; learns the new master's MAC when unknown. Returns whether it was counted.
+    /// its window and comes from the new master (learning the new master's MAC when unknown);
+    /// a GARP from another MAC within 3 s of the takeover counts as foreign. Returns whether it
+    /// was counted as the new master's.
     @discardableResult
     private func attributeGARP(address: IPv4Address, mac: MACAddress, reference: FrameReference, group groupIndex: Int)
         -> Bool
@@ -620,17 +622,17 @@ public final class VirtualIPGroups {
         let offset = reference.time - takeover.time
         guard offset >= -VirtualIPTakeover.garpLead, offset <= VirtualIPTakeover.garpTrail else { return false }
         if takeoverRing[slot].garps.contains(reference) { return true }
-        if canBeNewMaster(mac, takeover: takeover, group: groupIndex) {
-            let routerIndex = takeover.new.index
-            if groups[groupIndex].routers[routerIndex].ownMACs.isEmpty && mac != groups[groupIndex].virtualMACInUse {
-                setRealMAC(mac, source: .takeoverGARP, group: groupIndex, router: routerIndex)
-                takeoverRing[slot].new.macs = groups[groupIndex].routers[routerIndex].ownMACs
-            }
-            takeoverRing[slot].garpCount += 1
-            if takeoverRing[slot].garps.count < VirtualIPTakeover.garpLimit { takeoverRing[slot].garps.append(reference) }
-        } else {
-            takeoverRing[slot].foreignGARPs += 1
+        guard canBeNewMaster(mac, takeover: takeover, group: groupIndex) else {
+            if abs(offset) <= 3_000_000_000 { takeoverRing[slot].foreignGARPs += 1 }
+            return false
         }
+        let routerIndex = takeover.new.index
+        if groups[groupIndex].routers[routerIndex].ownMACs.isEmpty && mac != groups[groupIndex].virtualMACInUse {
+            setRealMAC(mac, source: .takeoverGARP, group: groupIndex, router: routerIndex)
+            takeoverRing[slot].new.macs = groups[groupIndex].routers[routerIndex].ownMACs
+        }
+        takeoverRing[slot].garpCount += 1
+        if takeoverRing[slot].garps.count < VirtualIPTakeover.garpLimit { takeoverRing[slot].garps.append(reference) }
         return true
     }
 

@@ -154,7 +154,8 @@ public struct VirtualRouter: Sendable {
     public var realMAC: MACAddress?
     /// How ``realMAC`` was learned.
     public var realMACSource: RealMACSource?
-    /// VRRP / HSRP priority of its latest advert (CARP: 255 − advskew, so larger still wins).
+    /// VRRP / HSRP priority of its latest advert that did not resign (a priority-0 resignation
+    /// leaves it unchanged: see ``resignedAt``); CARP: 255 − advskew, so larger still wins.
     public var priority: Int
     /// CARP advbase (s) and advskew (1/256 s), and OpenBSD demote.
     public var advbase: UInt8?
@@ -268,7 +269,7 @@ public struct VirtualRouter: Sendable {
     /// Text like `10.0.0.2 (02:aa:00:00:00:01, prio 150)`.
     public var label: String {
         var parts: [String] = []
-        if let mac = realMAC ?? advertMAC { parts.append(mac.description) }
+        if let mac = ownMACs.first ?? advertMAC { parts.append(mac.description) }
         if let advskew, let advbase {
             parts.append("advbase \(advbase) advskew \(advskew)")
         } else if advertCount > 0 {

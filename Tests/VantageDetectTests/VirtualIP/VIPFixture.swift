@@ -90,7 +90,7 @@ enum VIPFixture {
     /// A client's ping to `destination` (IP) sent to `mac`, every `every` s in [from, to].
     static func pings(
         _ timeline: inout Timeline, from host: FrameBuilder.Host = client, to destination: IPv4Address = vip,
-        mac: MACAddress, from start: Double, to end: Double, every: Double = 0.25, vantage: Int = 0
+        mac: MACAddress, start: Double, end: Double, every: Double = 0.25, vantage: Int = 0
     ) {
         var time = start
         var sequence: UInt16 = 1
