@@ -103,6 +103,10 @@ public final class VIPARPAnsweredByBackupDetector: ConfigurableDetector {
     private let ignored: Set<IPv4Address>
     private var pending: [Pending] = []
     private var episodes: [EpisodeKey: Episode] = [:]
+    /// Open episodes kept at most.
+    static let episodeLimit = 256
+    /// Answers not tracked because ``episodeLimit`` episodes were open (or 4096 awaited judgement).
+    public private(set) var droppedAnswers = 0
 
     public var interest: ObservationInterest { .arp }
 
@@ -125,6 +129,10 @@ public final class VIPARPAnsweredByBackupDetector: ConfigurableDetector {
         let mac = arp.senderMAC
         guard mac != group.protocolVirtualMAC, mac != group.virtualMACInUse, mac.isUnicast else { return }
         let asker: IPv4Address? = variant == .reply ? arp.targetIP : nil
+        guard pending.count < 4096 else {
+            droppedAnswers += 1
+            return
+        }
         pending.append(
             Pending(reference: observation.reference, group: groupIndex, vip: arp.senderIP, mac: mac, variant: variant, asker: asker))
     }
@@ -170,6 +178,11 @@ public final class VIPARPAnsweredByBackupDetector: ConfigurableDetector {
         let key = EpisodeKey(group: answer.group, mac: answer.mac)
         if let existing = episodes[key], time - existing.last.time > configuration.episodeGap {
             report(key, state: state, sink: sink)
+        }
+        // Bounded: a flood of distinct answering MACs keeps the first ones.
+        guard episodes[key] != nil || episodes.count < Self.episodeLimit else {
+            droppedAnswers += 1
+            return
         }
         var episode = episodes[key] ?? Episode(first: answer.reference, last: answer.reference, member: member)
         episode.last = answer.reference

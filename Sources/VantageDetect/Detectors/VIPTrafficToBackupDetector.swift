@@ -120,6 +120,10 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
     private let configuration: Configuration
     private let ignored: Set<IPv4Address>
     private var episodes: [EpisodeKey: Episode] = [:]
+    /// Open episodes kept at most.
+    static let episodeLimit = 256
+    /// Stray frames not tracked because ``episodeLimit`` episodes were open.
+    public private(set) var droppedFrames = 0
     /// Per vantage: (group, router) pairs whose router is that vantage's capture host; refreshed on ticks.
     private var vantageRouters: [Int: [(group: Int, router: Int)]] = [:]
     private var vantageRoutersValid = false
@@ -243,6 +247,10 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
         let reference = observation.reference
         if let existing = episodes[key], reference.time - existing.last.time > configuration.episodeGap {
             report(key, state: state, sink: sink)
+        }
+        guard episodes[key] != nil || episodes.count < Self.episodeLimit else {
+            droppedFrames += 1
+            return
         }
         var episode = episodes[key] ?? Episode(first: reference, last: reference, router: router)
         let packet = observation.packet
