@@ -16,6 +16,15 @@ public enum DetectorRegistry {
             UnansweredResolutionDetector.self,
             ARPMACMismatchDetector.self,
             ARPStormDetector.self,
+            // vip.* (virtual-IP analysis: VRRP, CARP, HSRP)
+            VIPFailoverDetector.self,
+            VIPSplitBrainDetector.self,
+            VIPAdvertGapDetector.self,
+            VIPConfigMismatchDetector.self,
+            VIPARPAnsweredByBackupDetector.self,
+            VIPFailoverWithoutGARPDetector.self,
+            VIPTrafficToBackupDetector.self,
+            // end vip.*
         ]
     }
 }
