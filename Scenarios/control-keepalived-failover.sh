@@ -9,6 +9,9 @@
 # Topology (one bridge "sw"): gw1 .2 (priority 150) · gw2 .3 (100) · client1 .30 · client2 .31
 # in 10.40.30.0/24, VIP 10.40.30.1.
 # Vantage points: client1 eth0 (Ethernet), gw2 "any" (Linux cooked v2), gw1 eth0 (Ethernet).
+# Info findings are fine; if Vantage reports the failover (neighbor.moved for the VIP, or
+# vip.failover), it must be info, name both gateways' MACs, fall at the failover and cite gw2's
+# gratuitous ARP (and say the old master resigned, for vip.failover).
 source "$(dirname "$0")/lib.sh"
 vt_scenario control-keepalived-failover
 
@@ -81,6 +84,10 @@ cat >"$VT_TMP/spec.json" <<JSON
   "optional": [
     {"name": "failover", "kind": "neighbor.moved", "max_severity": "info",
      "ips": ["$VIP"], "macs": ["$MAC_GW1", "$MAC_GW2"], "overlaps": [$t_failover, $t_taken],
+     "evidence": [{"min": 1, "match": {"arp_op": "request", "arp_spa": "$VIP", "arp_tpa": "$VIP", "arp_sha": "$MAC_GW2"}}]},
+    {"name": "vrrp-failover", "kind": "vip.failover", "max_severity": "info",
+     "ips": ["$VIP", "$NET.2", "$NET.3"], "macs": ["$MAC_GW1", "$MAC_GW2"], "overlaps": [$t_failover, $t_taken],
+     "text_any": ["resign", "priority 0"],
      "evidence": [{"min": 1, "match": {"arp_op": "request", "arp_spa": "$VIP", "arp_tpa": "$VIP", "arp_sha": "$MAC_GW2"}}]}
   ],
   "allow": []
