@@ -16,7 +16,7 @@ public final class AnalysisState {
     public init(configuration: AnalysisConfiguration, vantageNames: [String]) {
         self.configuration = configuration
         self.vantageNames = vantageNames
-        self.neighbors = NeighborTable()
+        self.neighbors = NeighborTable(limits: TableSaturationDetector.limits(configuration))
     }
 
     /// The name of vantage point `index`.

@@ -11,7 +11,16 @@ public enum DetectorRegistry {
     }
 
     /// The detector types, in the order they run.
-    static var detectorTypes: [any ConfigurableDetector.Type] { [] }
+    static var detectorTypes: [any ConfigurableDetector.Type] {
+        [
+            // Neighbor model (state: NeighborTable).
+            NeighborMovedDetector.self,
+            StaleAfterMoveDetector.self,
+            DuplicateAddressDetector.self,
+            FlipFlopDetector.self,
+            TableSaturationDetector.self,
+        ]
+    }
 }
 
 /// A detector built from the run's configuration.
