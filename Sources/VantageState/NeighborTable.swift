@@ -485,11 +485,11 @@ public final class NeighborTable {
             previous: owner?.mac == mac ? nil : owner, answersProbe: false)
     }
 
-    /// Notes that `sender` asked for `address` (ARP request or NS), if the address is known.
+    /// Notes that `sender` asked for `address` (ARP request or NS).
     private func resolution(
         vlan: UInt16, sender: MACAddress, address: NeighborAddress, destination: MACAddress, reference: FrameReference
     ) {
-        guard address.isUnicastHost, addresses.slot(of: NeighborKey(vlan: vlan, address: address)) != nil else { return }
+        guard address.isUnicastHost else { return }
         let slot = senderSlot(SenderKey(vlan: vlan, sender: sender, address: address))
         senders[slot: slot].lastResolution = reference
         senders[slot: slot].lastResolutionDestination = destination

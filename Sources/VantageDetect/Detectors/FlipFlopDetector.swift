@@ -115,6 +115,15 @@ public final class FlipFlopDetector: ConfigurableDetector {
         }
         let rules = OwnershipRules(configuration, for: key)
         var episode = episodes[slot: slot]
+        if rules.isConflictingChange(claim, record: record) || rules.historyHasOverlap(record) {
+            episode.conflict = true
+        }
+        // A tenure shorter than the overlap grace is a simultaneous claim (duplicate or
+        // announcement flap such as keepalived's cold start), not a turn in an alternation.
+        guard rules.isSustained(from: previous.firstClaim.time, to: claim.reference.time) else {
+            episodes[slot: slot] = episode
+            return
+        }
         episode.changes += 1
         episode.lastChange = claim.reference
         if episode.macs.contains(claim.mac) {
@@ -123,9 +132,6 @@ public final class FlipFlopDetector: ConfigurableDetector {
             episode.macs.append(claim.mac)
         }
         if episode.changeFrames.count < Finding.evidenceLimit { episode.changeFrames.append(claim.reference) }
-        if rules.isConflictingChange(claim, record: record) || rules.historyHasOverlap(record) {
-            episode.conflict = true
-        }
         let report = !episode.reported && qualifies(episode, settings)
         if report { episode.reported = true }
         episodes[slot: slot] = episode

@@ -137,7 +137,7 @@ public final class NeighborMovedDetector: ConfigurableDetector {
             }
             // The address is flip-flopping: arp.flip_flop reports the episode once.
             let flap = key.address.isIPv6 ? flipFlop6 : flipFlop
-            if record.changes(since: move.claim.time - flap.window) >= flap.minChanges { return nil }
+            if rules.sustainedChanges(record, since: move.claim.time - flap.window) >= flap.minChanges { return nil }
         }
         let gap = max(0, move.claim.time - move.old.lastSeen.time)
         let newInterval = record?.interval(serial: move.newSerial)

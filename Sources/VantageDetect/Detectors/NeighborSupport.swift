@@ -94,6 +94,22 @@ struct OwnershipRules {
         return !announcementsOnly
     }
 
+    /// Whether a tenure that started at `start` and ended at `end` lasted long enough to count as
+    /// a real change of owner (longer than ``overlapGrace``); shorter ones are simultaneous claims
+    /// (a duplicate, or an announcement flap), not an alternation.
+    func isSustained(from start: Timestamp, to end: Timestamp) -> Bool { end - start > overlapGrace }
+
+    /// Changes of owner in the history at or after `time` that ended a sustained tenure.
+    func sustainedChanges(_ record: AddressRecord, since time: Timestamp) -> Int {
+        let history = record.history
+        guard history.count >= 2 else { return 0 }
+        var count = 0
+        for index in 1..<history.count where history[index].firstClaim.time >= time {
+            if isSustained(from: history[index - 1].firstClaim.time, to: history[index].firstClaim.time) { count += 1 }
+        }
+        return count
+    }
+
     /// Whether any tenure in the history overlapped the next one.
     func historyHasOverlap(_ record: AddressRecord) -> Bool {
         let history = record.history

@@ -75,7 +75,7 @@ public final class StaleAfterMoveDetector: ConfigurableDetector {
         var reResolutions = 0
         var converged: FrameReference?
         var movedAgain: FrameReference?
-        var reportedSeverity: Severity?
+        var reportedLive = false
     }
 
     private let settings: Configuration
@@ -157,10 +157,10 @@ public final class StaleAfterMoveDetector: ConfigurableDetector {
             }
         }
         episodes[slot: slot] = episode
-        let since = event.reference.time - episode.move.time
-        let wanted: Severity? = since >= settings.criticalAfter ? .critical : (since >= settings.grace ? .warning : nil)
-        if let wanted, wanted > (episode.reportedSeverity ?? .info) || episode.reportedSeverity == nil {
-            episodes[slot: slot].reportedSeverity = wanted
+        // Reported when the episode ends (convergence, another move, end of capture); a live run
+        // also hears it once it has lasted critical_after (by then a duplicate would show).
+        if !episode.reportedLive, event.reference.time - episode.move.time >= settings.criticalAfter {
+            episodes[slot: slot].reportedLive = true
             report(episodes[slot: slot], key: key, state: state, sink: sink, final: false)
         }
     }
@@ -214,6 +214,8 @@ public final class StaleAfterMoveDetector: ConfigurableDetector {
         let stale = episode.last.time - episode.move.time
         guard stale >= settings.grace else { return }
         let neighbor = key.neighbor
+        var episode = episode
+        if episode.senderAddress == nil { episode.senderAddress = state.neighbors.sender(key)?.senderAddress }
         let rules = OwnershipRules(configuration, for: neighbor)
         // The old MAC still uses the address: two live owners, reported as a duplicate.
         if let record = state.neighbors.address(neighbor), let old = record.latestInterval(of: episode.oldMAC),
@@ -256,12 +258,15 @@ public final class StaleAfterMoveDetector: ConfigurableDetector {
         }
 
         var evidence = [Evidence(episode.move, "\(ip) moves to \(episode.newMAC) (\(episode.moveKind))")]
-        evidence.append(Evidence(episode.first, "\(host) sends for \(ip) to the old MAC \(episode.oldMAC)"))
-        for (reference, what) in episode.notable where reference != episode.first {
-            evidence.append(Evidence(reference, "\(what) for \(ip) to the old MAC \(episode.oldMAC)"))
+        let notable = episode.notable.map(\.0)
+        if !notable.contains(episode.first) {
+            evidence.append(Evidence(episode.first, "\(host) sends for \(ip) to the old MAC \(episode.oldMAC)"))
+        }
+        for (reference, what) in episode.notable {
+            evidence.append(Evidence(reference, "\(host) sends a \(what) for \(ip) to the old MAC \(episode.oldMAC)"))
         }
         if let asked = episode.reResolved { evidence.append(Evidence(asked, "\(host) asks for \(ip) (\(resolver))")) }
-        if episode.last != episode.first {
+        if episode.last != episode.first, !notable.contains(episode.last) {
             evidence.append(Evidence(episode.last, "last frame for \(ip) to the old MAC \(episode.oldMAC)"))
         }
         if let converged = episode.converged {
