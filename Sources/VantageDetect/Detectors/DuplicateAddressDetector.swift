@@ -5,17 +5,20 @@ import VantageWire
 /// `arp.duplicate_ip` / `ndp.duplicate_address`: two MACs hold one address at the same time.
 ///
 /// Conflicts, each seen from the ``NeighborTable``:
+/// - **interleaved claims**: two MACs claim the address within `overlap_grace` of each other
+///   (both answered the same ARP request / NS);
 /// - **re-claim**: a former owner claims the address back within `conflict_window` after the
 ///   other MAC took it over, or after having kept using it during the other's tenure (A, B, A...).
-///   A contest made only of announcement bursts (gratuitous ARP / unsolicited NA from both) is a
-///   failover flap, not a conflict (keepalived cold start, protocols.md §3.3);
+///   Neither counts when the contest is only announcement bursts (gratuitous ARP / unsolicited NA
+///   from both): that is a failover flap (keepalived cold start, protocols.md §3.3);
 /// - **concurrent use**: the former owner keeps sending IP frames from the address more than
 ///   `overlap_grace` after the takeover while the new owner was active within `conflict_window`;
 /// - **probe for a live address** (RFC 5227 / RFC 4862 DAD): an ARP probe or DAD NS for an
 ///   address whose owner (another MAC) was active within `conflict_window`;
 /// - **defence / DAD answered**: the owner claims the address (reply, announcement, NA) within
 ///   `probe_window` after another MAC's probe.
-/// Probers that probe many different addresses (switch IP device tracking, scanners) are not
+/// Probe conflicts wait `conflict_window` before they count: probers that probe
+/// `scanner_targets` different addresses by then (switch IP device tracking, scanners) are not
 /// acquiring an address and are ignored. Not reported between two VRRP/CARP/HSRP speakers (the
 /// `vip.*` detectors judge split brain), for known virtual MACs, proxy-ARP routers, NLB cluster
 /// IPs and ignored IPs. One finding per (address, MAC pair), updated at most once per
@@ -57,7 +60,7 @@ public final class DuplicateAddressDetector: ConfigurableDetector {
                     ? "Two MACs use one IPv6 address at the same time, or duplicate address detection failed: traffic for the address goes to either host."
                     : "Two MACs use one IPv4 address at the same time: each ARP answer or gratuitous ARP sends the address's traffic to one host or the other, and connections break.",
                 rule:
-                    "In one VLAN, a former owner claims the address back within conflict_window after another MAC's claim (not when both only sent announcement bursts), or keeps sending from it more than overlap_grace after the takeover while the new owner is active, or \(ipv6 ? "a DAD NS (source ::)" : "an ARP probe (SPA 0.0.0.0)") targets an address whose owner was active within conflict_window, or the owner claims it within probe_window after another MAC's probe\(ipv6 ? " (NA answering DAD)" : " (RFC 5227 defence)"). Not between VRRP/CARP/HSRP speakers, known virtual MACs, proxy-ARP routers, NLB or ignored IPs; probes by MACs that probe scanner_targets different addresses are ignored.",
+                    "In one VLAN, two MACs claim the address within overlap_grace of each other (both answered one request), or a former owner claims it back within conflict_window after another MAC's claim (neither counts when both only sent announcement bursts: a failover flap), or keeps sending from it more than overlap_grace after the takeover while the new owner is active, or \(ipv6 ? "a DAD NS (source ::)" : "an ARP probe (SPA 0.0.0.0)") targets an address whose owner was active within conflict_window, or the owner claims it within probe_window after another MAC's probe\(ipv6 ? " (NA answering DAD)" : " (RFC 5227 defence)"). Not between VRRP/CARP/HSRP speakers, known virtual MACs, proxy-ARP routers, NLB or ignored IPs; probes by MACs that probe scanner_targets different addresses are ignored.",
                 severity: "critical",
                 remedies:
                     "Find both hosts (switch MAC table for each MAC) and give one another address; check DHCP scopes against static assignments; for a cluster VIP make sure only one node holds it.",
@@ -95,8 +98,26 @@ public final class DuplicateAddressDetector: ConfigurableDetector {
         var dirty = false
     }
 
+    private struct PendingKey: Hashable {
+        var key: NeighborKey
+        var prober: MACAddress
+        var reason: Reason
+    }
+
+    private struct PendingProbeConflict {
+        var key: NeighborKey
+        var owner: MACAddress
+        var prober: MACAddress
+        var reason: Reason
+        var note: String
+        var evidence: [Evidence]
+        var reference: FrameReference
+        var due: Timestamp
+    }
+
     private let configuration: AnalysisConfiguration
     private let policy: NeighborPolicy
+    private var pendingProbes = BoundedMap<PendingKey, PendingProbeConflict>(capacity: 1024)
     private let ipv4Rules: OwnershipRules
     private let ipv6Rules: OwnershipRules
     private let ipv4Scanner: UInt32
@@ -123,45 +144,49 @@ public final class DuplicateAddressDetector: ConfigurableDetector {
         let rules = rules(claim.key)
         let ip = claim.key.address.description
         if claim.kind.isProbe {
-            guard let owner = claim.previous, !isScanner(claim.mac, key: claim.key, table: table) else { return }
-            if owner.lastSeen.time >= claim.reference.time - rules.conflictWindow {
-                let what = claim.kind == .dadProbe ? "DAD probe" : "ARP probe"
-                conflict(
-                    claim.key, owner.mac, claim.mac, reason: .probeForLiveAddress,
-                    note: "\(claim.mac) sent a \(what) for \(ip) while \(owner.mac) was using it (last seen at \(NeighborText.frame(owner.lastSeen, state)))",
+            guard let owner = claim.previous, owner.lastSeen.time >= claim.reference.time - rules.conflictWindow else {
+                return
+            }
+            let what = claim.kind == .dadProbe ? "DAD probe" : "ARP probe"
+            let article = claim.kind == .dadProbe ? "a" : "an"
+            deferProbeConflict(
+                PendingProbeConflict(
+                    key: claim.key, owner: owner.mac, prober: claim.mac, reason: .probeForLiveAddress,
+                    note: "\(claim.mac) sent \(article) \(what) for \(ip) while \(owner.mac) was using it (last seen at \(NeighborText.frame(owner.lastSeen, state)))",
                     evidence: [
                         Evidence(owner.lastSeen, "\(owner.mac) using \(ip)"),
                         Evidence(claim.reference, "\(what) for \(ip) from \(claim.mac)"),
-                    ], at: claim.reference, state: state, sink: sink)
-            }
+                    ], reference: claim.reference, due: claim.reference.time + rules.conflictWindow),
+                state: state, sink: sink)
             return
         }
         // A claim answering another MAC's recent probe: the owner defends the address.
         if let probe = record.lastProbe, probe.mac != claim.mac,
             claim.reference.time - probe.reference.time <= rules.probeWindow,
-            claim.reference.time >= probe.reference.time,
-            !isScanner(probe.mac, key: claim.key, table: table)
+            claim.reference.time >= probe.reference.time
         {
             let dad = probe.kind == .dadProbe
-            conflict(
-                claim.key, claim.mac, probe.mac, reason: .defence,
-                note: dad
-                    ? "\(claim.mac) answered \(probe.mac)'s DAD probe for \(ip) (\(claim.kind)): duplicate address detection failed"
-                    : "\(claim.mac) defended \(ip) against \(probe.mac)'s probe (\(claim.kind))",
-                evidence: [
-                    Evidence(probe.reference, "\(dad ? "DAD probe" : "ARP probe") for \(ip) from \(probe.mac)"),
-                    Evidence(claim.reference, "\(claim.mac) answers for \(ip) (\(claim.kind))"),
-                ], at: claim.reference, state: state, sink: sink)
+            deferProbeConflict(
+                PendingProbeConflict(
+                    key: claim.key, owner: claim.mac, prober: probe.mac, reason: .defence,
+                    note: dad
+                        ? "\(claim.mac) answered \(probe.mac)'s DAD probe for \(ip) (\(claim.kind)): duplicate address detection failed"
+                        : "\(claim.mac) defended \(ip) against \(probe.mac)'s probe (\(claim.kind))",
+                    evidence: [
+                        Evidence(probe.reference, "\(dad ? "DAD probe" : "ARP probe") for \(ip) from \(probe.mac)"),
+                        Evidence(claim.reference, "\(claim.mac) answers for \(ip) (\(claim.kind))"),
+                    ], reference: claim.reference, due: probe.reference.time + rules.conflictWindow),
+                state: state, sink: sink)
         }
         guard claim.changedOwner, let other = claim.previous, rules.isConflictingChange(claim, record: record) else { return }
         let sinceLast = claim.reference.time - other.lastClaim.time
         let back = record.history.dropLast(2).contains { $0.mac == claim.mac }
         let note =
             sinceLast <= rules.overlapGrace
-            ? "\(claim.mac) (\(claim.kind)) and \(other.mac) (\(other.lastClaimKind)) claimed \(ip) \(NeighborText.duration(sinceLast)) apart"
+            ? "\(min(claim.mac, other.mac)) and \(max(claim.mac, other.mac)) both claimed \(ip) (\(claim.kind == other.lastClaimKind ? "\(claim.kind)" : "\(claim.kind), \(other.lastClaimKind)")) within \(NeighborText.duration(sinceLast))"
             : "\(claim.mac) claimed \(ip) back (\(claim.kind)) \(NeighborText.duration(claim.reference.time - other.firstClaim.time)) after \(other.mac) took it over (\(other.firstClaimKind))"
         conflict(
-            claim.key, claim.mac, other.mac, reason: back ? .reclaim : .interleaved, note: note,
+            claim.key, claim.mac, other.mac, reason: sinceLast <= rules.overlapGrace ? .interleaved : .reclaim, note: note,
             evidence: [
                 Evidence(sinceLast <= rules.overlapGrace ? other.lastClaim : other.firstClaim, "\(other.mac) claims \(ip) (\(sinceLast <= rules.overlapGrace ? other.lastClaimKind : other.firstClaimKind))"),
                 Evidence(claim.reference, "\(claim.mac) claims \(ip)\(back ? " back" : "") (\(claim.kind))"),
@@ -183,6 +208,40 @@ public final class DuplicateAddressDetector: ConfigurableDetector {
                 Evidence(owner.firstClaim, "\(owner.mac) claims \(ip) (\(owner.firstClaimKind))"),
                 Evidence(source.reference, "\(source.mac) still sends from \(ip)"),
             ], at: source.reference, state: state, sink: sink)
+    }
+
+    /// A probe conflict waits `conflict_window` before it counts: by then a MAC that checks many
+    /// hosts (switch IP device tracking, scanner) has probed `scanner_targets` addresses and is
+    /// recognised as such; a host acquiring an address has not.
+    private func deferProbeConflict(_ pending: PendingProbeConflict, state: AnalysisState, sink: FindingSink) {
+        let key = PendingKey(key: pending.key, prober: pending.prober, reason: pending.reason)
+        if let slot = pendingProbes.slot(of: key) {
+            if pendingProbes[slot: slot].evidence.count < 8 {
+                pendingProbes[slot: slot].evidence.append(contentsOf: pending.evidence.dropFirst())
+            }
+            return
+        }
+        if let evicted = pendingProbes.insert(key, pending).evicted { confirm(evicted.value, state: state, sink: sink) }
+    }
+
+    private func confirm(_ pending: PendingProbeConflict, state: AnalysisState, sink: FindingSink) {
+        guard !isScanner(pending.prober, key: pending.key, table: state.neighbors) else { return }
+        conflict(
+            pending.key, pending.owner, pending.prober, reason: pending.reason, note: pending.note,
+            evidence: pending.evidence, at: pending.reference, state: state, sink: sink)
+    }
+
+    public func advance(to time: Timestamp, state: AnalysisState, sink: FindingSink) {
+        guard !pendingProbes.isEmpty else { return }
+        var due: [PendingKey] = []
+        pendingProbes.forEachOldestFirst { slot in
+            guard pendingProbes[slot: slot].due <= time else { return false }
+            due.append(pendingProbes.key(at: slot))
+            return true
+        }
+        for key in due {
+            if let pending = pendingProbes.remove(key) { confirm(pending, state: state, sink: sink) }
+        }
     }
 
     private func isScanner(_ mac: MACAddress, key: NeighborKey, table: NeighborTable) -> Bool {
@@ -230,6 +289,9 @@ public final class DuplicateAddressDetector: ConfigurableDetector {
     }
 
     public func finish(at time: Timestamp, state: AnalysisState, sink: FindingSink) {
+        for key in pendingProbes.keysOldestFirst {
+            if let pending = pendingProbes.remove(key) { confirm(pending, state: state, sink: sink) }
+        }
         contests.forEachOldestFirst { slot in
             if contests[slot: slot].dirty { sink.emit(finding(contests.key(at: slot), contests[slot: slot], state: state)) }
             return true

@@ -139,9 +139,10 @@ enum NeighborText {
         }
     }
 
-    /// A duration: "35 ms" below 0.1 s, else seconds with one decimal ("7.0 s").
+    /// A duration: "200 µs" below 1 ms, "35 ms" below 0.1 s, else seconds with one decimal ("7.0 s").
     static func duration(_ nanoseconds: Int64) -> String {
         let ns = max(0, nanoseconds)
+        if ns < 1_000_000 { return "\((ns + 500) / 1_000) µs" }
         if ns < 100_000_000 { return "\((ns + 500_000) / 1_000_000) ms" }
         let tenths = (ns + 50_000_000) / 100_000_000
         return "\(tenths / 10).\(tenths % 10) s"
