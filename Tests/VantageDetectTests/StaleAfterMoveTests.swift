@@ -85,6 +85,21 @@ import VantageWire
         #expect(finding.evidenceFrames.contains(last))
     }
 
+    @Test func framesSeenAtTwoVantagePointsCountOnce() {
+        // Seed 004 captured on the server and on a SPAN port 0.2 ms later.
+        let seed = Seed004()
+        var timeline = Timeline(vantages: ["redis.pcap", "span.pcap"])
+        let single = seed.script.findings().of("neighbor.stale_after_move").first
+        for frame in seed.script.frames {
+            timeline.add(frame.bytes, at: frame.seconds, vantage: 0)
+            timeline.add(frame.bytes, at: frame.seconds + 0.0002, vantage: 1)
+        }
+        let double = timeline.findings().of("neighbor.stale_after_move")
+        #expect(double.count == 1)
+        #expect(double.first?.details["frames"] == single?.details["frames"])
+        #expect(double.first?.summary.contains("frame \(seed.moveFrame) of redis.pcap") == true, "\(double.first?.summary ?? "")")
+    }
+
     @Test func aDuplicateIsNotReportedAsAStaleCache() {
         // Both MACs keep using the address: hosts sending to either one are not "stale".
         let a = Station("02:00:00:00:00:0a", "10.0.0.30")

@@ -76,6 +76,7 @@ public final class StaleAfterMoveDetector: ConfigurableDetector {
         var converged: FrameReference?
         var movedAgain: FrameReference?
         var reportedLive = false
+        var lastFingerprint: UInt64 = 0
     }
 
     private let settings: Configuration
@@ -146,6 +147,14 @@ public final class StaleAfterMoveDetector: ConfigurableDetector {
         }
         guard let slot else { return }
         var episode = episodes[slot: slot]
+        // The same frame seen again at another vantage point is not another frame.
+        let fingerprint = Self.fingerprint(observation.packet)
+        if episode.count > 0, event.reference.vantage != episode.last.vantage,
+            event.reference.time - episode.last.time <= Self.sameFrameWindow, fingerprint == episode.lastFingerprint
+        {
+            return
+        }
+        episode.lastFingerprint = fingerprint
         episode.count += 1
         episode.last = event.reference
         if episode.senderAddress == nil { episode.senderAddress = state.neighbors.sender(key)?.senderAddress }
@@ -163,6 +172,20 @@ public final class StaleAfterMoveDetector: ConfigurableDetector {
             episodes[slot: slot].reportedLive = true
             report(episodes[slot: slot], key: key, state: state, sink: sink, final: false)
         }
+    }
+
+    /// Copies of one frame seen at several vantage points arrive within this time of each other
+    /// on the clock-aligned timeline.
+    static let sameFrameWindow: Int64 = 5_000_000
+
+    /// What tells two frames of one flow apart: IPv4 identification, TCP sequence, ack and flags.
+    static func fingerprint(_ packet: DecodedPacket) -> UInt64 {
+        var value = UInt64(packet.ipv4?.identification ?? 0) << 48
+        if let tcp = packet.tcp {
+            value ^= UInt64(tcp.sequence.rawValue) ^ (UInt64(tcp.acknowledgment.rawValue) << 16)
+            value ^= UInt64(tcp.flags.rawValue) << 40
+        }
+        return value
     }
 
     /// Another change of owner ends the episodes of hosts stuck on the address's old MAC.

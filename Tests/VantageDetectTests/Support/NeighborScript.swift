@@ -25,6 +25,8 @@ struct Station {
 struct Script {
     private(set) var timeline: Timeline
     private(set) var frameCount = 0
+    /// The frames added, with their times.
+    private(set) var frames: [(seconds: Double, bytes: [UInt8])] = []
 
     init(vantages: [String] = ["capture"]) { timeline = Timeline(vantages: vantages) }
 
@@ -32,6 +34,7 @@ struct Script {
     @discardableResult
     mutating func add(_ bytes: [UInt8], at seconds: Double) -> Int {
         timeline.add(bytes, at: seconds)
+        frames.append((seconds, bytes))
         frameCount += 1
         return frameCount
     }
