@@ -53,7 +53,7 @@ public struct NeighborAddress: Hashable, Sendable, Comparable, CustomStringConve
 
 /// An address scoped by its VLAN: the identity of a neighbor entry. The same IP in two VLANs
 /// is two unrelated entries.
-public struct NeighborKey: Hashable, Sendable, Comparable, CustomStringConvertible {
+public struct NeighborKey: BoundedMapKey, Sendable, Comparable, CustomStringConvertible {
     /// The VLAN id (0 when untagged).
     public var vlan: UInt16
     /// The address.
@@ -75,10 +75,17 @@ public struct NeighborKey: Hashable, Sendable, Comparable, CustomStringConvertib
     public var description: String { vlan == 0 ? address.description : "\(address) (VLAN \(vlan))" }
 
     public static func < (lhs: NeighborKey, rhs: NeighborKey) -> Bool { (lhs.vlan, lhs.address) < (rhs.vlan, rhs.address) }
+
+    /// The fields folded into one word.
+    @inlinable public var bucketHash: UInt64 {
+        (address.low &* 0x9E37_79B9_7F4A_7C15) ^ address.high ^ (UInt64(vlan) << 48) ^ (address.isIPv6 ? 1 << 63 : 0)
+    }
+
+    @inlinable public func hash(into hasher: inout Hasher) { hasher.combine(bucketHash) }
 }
 
 /// One host (by MAC) sending to one neighbor address: the key of the sender cache.
-public struct SenderKey: Hashable, Sendable {
+public struct SenderKey: BoundedMapKey, Sendable {
     /// The VLAN id (0 when untagged).
     public var vlan: UInt16
     /// The sending host's MAC (Ethernet source).
@@ -95,10 +102,15 @@ public struct SenderKey: Hashable, Sendable {
 
     /// The neighbor key of the destination address.
     @inlinable public var neighbor: NeighborKey { NeighborKey(vlan: vlan, address: address) }
+
+    /// The fields folded into one word.
+    @inlinable public var bucketHash: UInt64 { neighbor.bucketHash ^ (sender.rawValue &* 0xC2B2_AE3D_27D4_EB4F) }
+
+    @inlinable public func hash(into hasher: inout Hasher) { hasher.combine(bucketHash) }
 }
 
 /// One MAC in one VLAN: the key of the station table.
-public struct StationKey: Hashable, Sendable {
+public struct StationKey: BoundedMapKey, Sendable {
     /// The VLAN id (0 when untagged).
     public var vlan: UInt16
     /// The MAC.
@@ -109,4 +121,9 @@ public struct StationKey: Hashable, Sendable {
         self.vlan = vlan
         self.mac = mac
     }
+
+    /// The fields folded into one word.
+    @inlinable public var bucketHash: UInt64 { mac.rawValue | UInt64(vlan) << 48 }
+
+    @inlinable public func hash(into hasher: inout Hasher) { hasher.combine(bucketHash) }
 }

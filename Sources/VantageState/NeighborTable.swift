@@ -20,7 +20,7 @@ import VantageWire
 /// - **Lean data plane.** Per IP frame at most three hash lookups (source address, destination
 ///   address, sender entry), in-place updates, no allocation once an entry exists.
 ///
-/// Events for the observation just taken in: ``claim`` (ARP/NDP claim or probe),
+/// Events for the observation just taken in (``events`` says which are set): ``claim`` (ARP/NDP claim or probe),
 /// ``destinationEvent`` (a frame sent to a former owner, or a sender switching MACs) and
 /// ``formerOwnerSource`` (a former owner still sending from the address). Each is nil unless the
 /// current observation produced it.
@@ -65,122 +65,166 @@ public final class NeighborTable {
 
     /// The capacities in force.
     public let limits: Limits
-    private var addresses: BoundedMap<NeighborKey, AddressRecord>
-    private var senders: BoundedMap<SenderKey, SenderRecord>
-    private var stations: BoundedMap<StationKey, StationRecord>
+    // All state lives in one struct, mutated through a single access per observation: the
+    // class's stored properties would each cost a dynamic exclusivity check per access.
+    @exclusivity(unchecked) private var state: NeighborState
 
+    /// Which events the current observation produced (cheap to test before reading them).
+    public var events: NeighborEvents { state.events }
     /// The ARP/NDP claim or probe in the current observation.
-    public private(set) var claim: NeighborClaim?
+    public var claim: NeighborClaim? { state.claim }
     /// A frame in the current observation sent to a former owner of its destination address,
     /// or switching the MAC its sender uses for that address.
-    public private(set) var destinationEvent: DestinationEvent?
+    public var destinationEvent: DestinationEvent? { state.destinationEvent }
     /// A frame in the current observation sent from an address by its former owner.
-    public private(set) var formerOwnerSource: FormerOwnerSource?
+    public var formerOwnerSource: FormerOwnerSource? { state.formerOwnerSource }
 
     /// An empty table.
     public init(limits: Limits = .standard) {
         self.limits = limits
-        addresses = BoundedMap(capacity: limits.addresses)
-        senders = BoundedMap(capacity: limits.senders)
-        stations = BoundedMap(capacity: limits.stations)
+        state = NeighborState(limits: limits)
     }
+
+    /// Takes in one observation.
+    public func observe(_ observation: Observation) { state.observe(observation) }
 
     // MARK: - Queries (none of them changes recency)
 
     /// What the table knows about `key`.
-    public func address(_ key: NeighborKey) -> AddressRecord? { addresses[key: key] }
+    public func address(_ key: NeighborKey) -> AddressRecord? { state.addresses[key: key] }
 
     /// The current owner's tenure of `key`.
     public func owner(of key: NeighborKey) -> OwnershipInterval? {
-        guard let slot = addresses.slot(of: key) else { return nil }
-        return addresses[slot: slot].history.last
+        state.owner(of: key)
     }
 
     /// What the table knows about `sender` sending to an address.
-    public func sender(_ key: SenderKey) -> SenderRecord? { senders[key: key] }
+    public func sender(_ key: SenderKey) -> SenderRecord? { state.senders[key: key] }
 
     /// What the table knows about a MAC in a VLAN.
-    public func station(_ key: StationKey) -> StationRecord? { stations[key: key] }
+    public func station(_ key: StationKey) -> StationRecord? { state.stations[key: key] }
 
     /// Whether `mac` advertises VRRP, CARP or HSRP in `vlan`.
     public func isRedundancySpeaker(vlan: UInt16, mac: MACAddress) -> Bool {
-        stations[key: StationKey(vlan: vlan, mac: mac)]?.isRedundancySpeaker ?? false
+        state.stations[key: StationKey(vlan: vlan, mac: mac)]?.isRedundancySpeaker ?? false
     }
 
     /// Entries in the address map.
-    public var addressCount: Int { addresses.count }
+    public var addressCount: Int { state.addresses.count }
     /// Entries in the sender map.
-    public var senderCount: Int { senders.count }
+    public var senderCount: Int { state.senders.count }
     /// Entries in the station map.
-    public var stationCount: Int { stations.count }
+    public var stationCount: Int { state.stations.count }
 
     /// Evictions from all three maps (cheap: check this before asking for ``usage``).
-    public var totalEvictions: Int { addresses.evictions + senders.evictions + stations.evictions }
+    public var totalEvictions: Int { state.addresses.evictions + state.senders.evictions + state.stations.evictions }
 
     /// Fill and evictions of each map.
     public var usage: [Usage] {
         [
             Usage(
-                table: "addresses", capacity: addresses.capacity, count: addresses.count, peak: addresses.peakCount,
-                evictions: addresses.evictions),
+                table: "addresses", capacity: state.addresses.capacity, count: state.addresses.count, peak: state.addresses.peakCount,
+                evictions: state.addresses.evictions),
             Usage(
-                table: "senders", capacity: senders.capacity, count: senders.count, peak: senders.peakCount,
-                evictions: senders.evictions),
+                table: "senders", capacity: state.senders.capacity, count: state.senders.count, peak: state.senders.peakCount,
+                evictions: state.senders.evictions),
             Usage(
-                table: "stations", capacity: stations.capacity, count: stations.count, peak: stations.peakCount,
-                evictions: stations.evictions),
+                table: "stations", capacity: state.stations.capacity, count: state.stations.count, peak: state.stations.peakCount,
+                evictions: state.stations.evictions),
         ]
+    }
+
+}
+
+/// The events one observation produced in the ``NeighborTable``.
+public struct NeighborEvents: OptionSet, Sendable, Hashable {
+    public var rawValue: UInt8
+    @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    /// ``NeighborTable/claim`` is set.
+    public static let claim = NeighborEvents(rawValue: 1 << 0)
+    /// ``NeighborTable/destinationEvent`` is set.
+    public static let destination = NeighborEvents(rawValue: 1 << 1)
+    /// ``NeighborTable/formerOwnerSource`` is set.
+    public static let formerOwnerSource = NeighborEvents(rawValue: 1 << 2)
+}
+
+/// The table's state and the logic that updates it, kept in one struct so an observation is
+/// one exclusive access (see ``NeighborTable``).
+struct NeighborState {
+    let limits: NeighborTable.Limits
+    var addresses: BoundedMap<NeighborKey, AddressRecord>
+    var senders: BoundedMap<SenderKey, SenderRecord>
+    var stations: BoundedMap<StationKey, StationRecord>
+    var events: NeighborEvents = []
+    var claim: NeighborClaim? { didSet { if claim != nil { events.insert(.claim) } } }
+    var destinationEvent: DestinationEvent? { didSet { if destinationEvent != nil { events.insert(.destination) } } }
+    var formerOwnerSource: FormerOwnerSource? { didSet { if formerOwnerSource != nil { events.insert(.formerOwnerSource) } } }
+
+    init(limits: NeighborTable.Limits) {
+        self.limits = limits
+        addresses = BoundedMap(capacity: limits.addresses, approximateRecency: true)
+        senders = BoundedMap(capacity: limits.senders, approximateRecency: true)
+        stations = BoundedMap(capacity: limits.stations, approximateRecency: true)
+    }
+
+    /// The current owner's tenure of `key` (does not change recency).
+    func owner(of key: NeighborKey) -> OwnershipInterval? {
+        guard let slot = addresses.slot(of: key) else { return nil }
+        return addresses[slot: slot].history.last
     }
 
     // MARK: - Observing
 
     /// Takes in one observation.
-    public func observe(_ observation: Observation) {
-        if claim != nil { claim = nil }
-        if destinationEvent != nil { destinationEvent = nil }
-        if formerOwnerSource != nil { formerOwnerSource = nil }
-        let packet = observation.packet
-        switch packet.network {
+    mutating func observe(_ observation: Observation) {
+        if !events.isEmpty {
+            claim = nil
+            destinationEvent = nil
+            formerOwnerSource = nil
+            events = []
+        }
+        switch observation.packet.network {
         case .arp(let arp):
-            observeARP(arp, packet: packet, observation: observation)
+            observeARP(arp, observation: observation)
         case .ipv4(let header):
-            switch packet.transport {
+            switch observation.packet.transport {
             case .vrrp(let advert):
                 observeAdvert(
                     role: .vrrp, group: UInt16(advert.vrid), vip: advert.firstIPv4Address.map(NeighborAddress.init),
-                    source: NeighborAddress(header.source), packet: packet, observation: observation)
+                    source: NeighborAddress(header.source), observation: observation)
             case .carp:
                 observeAdvert(
-                    role: .carp, group: 0, vip: nil, source: NeighborAddress(header.source), packet: packet,
+                    role: .carp, group: 0, vip: nil, source: NeighborAddress(header.source),
                     observation: observation)
             default:
-                if case .hsrp(let message) = packet.application {
+                if case .hsrp(let message) = observation.packet.application {
                     observeAdvert(
                         role: .hsrp, group: message.group, vip: message.virtualIP.map(NeighborAddress.init),
-                        source: NeighborAddress(header.source), packet: packet, observation: observation)
+                        source: NeighborAddress(header.source), observation: observation)
                 }
             }
             observeData(
-                source: NeighborAddress(header.source), destination: NeighborAddress(header.destination), packet: packet,
+                source: NeighborAddress(header.source), destination: NeighborAddress(header.destination),
                 observation: observation)
         case .ipv6(let header, _):
-            switch packet.transport {
+            switch observation.packet.transport {
             case .neighborDiscovery(_, let message):
-                observeND(message, header: header, packet: packet, observation: observation)
+                observeND(message, header: header, observation: observation)
                 return
             case .vrrp(let advert):
                 observeAdvert(
                     role: .vrrp, group: UInt16(advert.vrid), vip: advert.firstIPv6Address.map(NeighborAddress.init),
-                    source: NeighborAddress(header.source), packet: packet, observation: observation)
+                    source: NeighborAddress(header.source), observation: observation)
             default:
-                if case .hsrp(let message) = packet.application {
+                if case .hsrp(let message) = observation.packet.application {
                     observeAdvert(
                         role: .hsrp, group: message.group, vip: message.virtualIPv6.map(NeighborAddress.init),
-                        source: NeighborAddress(header.source), packet: packet, observation: observation)
+                        source: NeighborAddress(header.source), observation: observation)
                 }
             }
             observeData(
-                source: NeighborAddress(header.source), destination: NeighborAddress(header.destination), packet: packet,
+                source: NeighborAddress(header.source), destination: NeighborAddress(header.destination),
                 observation: observation)
         default:
             return
@@ -189,27 +233,28 @@ public final class NeighborTable {
 
     // MARK: - Data plane (the hot path)
 
-    private func observeData(
-        source: NeighborAddress, destination: NeighborAddress, packet: DecodedPacket, observation: Observation
+    private mutating func observeData(
+        source: NeighborAddress, destination: NeighborAddress, observation: Observation
     ) {
-        guard let sourceMAC = packet.sourceMAC else { return }
+        guard let sourceMAC = observation.packet.sourceMAC else { return }
         let vlan = observation.vlan
         let reference = observation.reference
         var sourceOwned = false
         if source.isUnicastHost, let slot = addresses.find(NeighborKey(vlan: vlan, address: source)) {
             sourceOwned = refreshSource(slot: slot, mac: sourceMAC, reference: reference)
         }
-        guard let destinationMAC = packet.destinationMAC, destinationMAC.isUnicast, destination.isUnicastHost,
+        guard let destinationMAC = observation.packet.destinationMAC, destinationMAC.isUnicast, destination.isUnicastHost,
             let addressSlot = addresses.find(NeighborKey(vlan: vlan, address: destination))
         else { return }
-        let history = addresses[slot: addressSlot].history
-        guard let owner = history.last?.mac else { return }
+        let count = addresses[slot: addressSlot].history.count
+        guard count > 0 else { return }
+        let owner = addresses[slot: addressSlot].history[count - 1].mac
         var isFormerOwner = false
         if destinationMAC != owner {
-            var index = history.count - 1
+            var index = count - 1
             while index > 0 {
                 index -= 1
-                if history[index].mac == destinationMAC {
+                if addresses[slot: addressSlot].history[index].mac == destinationMAC {
                     isFormerOwner = true
                     break
                 }
@@ -237,7 +282,7 @@ public final class NeighborTable {
     }
 
     /// Refreshes the tenure of `mac` for the address in `slot`; true when `mac` is the owner.
-    private func refreshSource(slot: Int, mac: MACAddress, reference: FrameReference) -> Bool {
+    private mutating func refreshSource(slot: Int, mac: MACAddress, reference: FrameReference) -> Bool {
         let count = addresses[slot: slot].history.count
         guard count > 0 else { return false }
         if addresses[slot: slot].history[count - 1].mac == mac {
@@ -263,7 +308,7 @@ public final class NeighborTable {
     }
 
     /// Records a frame to `destinationMAC`; returns the previous MAC when the sender switched.
-    private func useSender(slot: Int, destinationMAC: MACAddress, reference: FrameReference) -> MACAddress? {
+    private mutating func useSender(slot: Int, destinationMAC: MACAddress, reference: FrameReference) -> MACAddress? {
         let current = senders[slot: slot].destinationMAC
         if current == destinationMAC {
             senders[slot: slot].lastFrame = reference
@@ -289,11 +334,11 @@ public final class NeighborTable {
 
     // MARK: - ARP
 
-    private func observeARP(_ arp: ARPPacket, packet: DecodedPacket, observation: Observation) {
+    private mutating func observeARP(_ arp: ARPPacket, observation: Observation) {
         guard arp.isEthernetIPv4 else { return }
         let vlan = observation.vlan
         let reference = observation.reference
-        let frameSource = packet.sourceMAC ?? arp.senderMAC
+        let frameSource = observation.packet.sourceMAC ?? arp.senderMAC
         let sender = NeighborAddress(arp.senderIP)
         let target = NeighborAddress(arp.targetIP)
         switch arp.variant {
@@ -302,7 +347,7 @@ public final class NeighborTable {
         case .request:
             learn(NeighborKey(vlan: vlan, address: sender), mac: arp.senderMAC, kind: .arpRequest, reference: reference)
             resolution(
-                vlan: vlan, sender: frameSource, address: target, destination: packet.destinationMAC ?? .broadcast,
+                vlan: vlan, sender: frameSource, address: target, destination: observation.packet.destinationMAC ?? .broadcast,
                 reference: reference)
         case .reply:
             learn(
@@ -310,7 +355,7 @@ public final class NeighborTable {
                 answersProbe: arp.targetIP.isUnspecified)
             if arp.targetMAC.isUnicast {
                 answer(
-                    vlan: vlan, to: packet.destinationMAC.flatMap { $0.isUnicast ? $0 : nil } ?? arp.targetMAC,
+                    vlan: vlan, to: observation.packet.destinationMAC.flatMap { $0.isUnicast ? $0 : nil } ?? arp.targetMAC,
                     address: sender, mac: arp.senderMAC, reference: reference)
             }
         case .announcement:
@@ -324,10 +369,10 @@ public final class NeighborTable {
 
     // MARK: - NDP
 
-    private func observeND(_ message: NDMessage, header: IPv6Header, packet: DecodedPacket, observation: Observation) {
+    private mutating func observeND(_ message: NDMessage, header: IPv6Header, observation: Observation) {
         let vlan = observation.vlan
         let reference = observation.reference
-        guard let frameSource = packet.sourceMAC else { return }
+        guard let frameSource = observation.packet.sourceMAC else { return }
         switch message.kind {
         case .neighborSolicitation:
             guard let target = message.targetAddress else { return }
@@ -343,7 +388,7 @@ public final class NeighborTable {
             }
             resolution(
                 vlan: vlan, sender: frameSource, address: NeighborAddress(target),
-                destination: packet.destinationMAC ?? .broadcast, reference: reference)
+                destination: observation.packet.destinationMAC ?? .broadcast, reference: reference)
         case .neighborAdvertisement:
             guard let target = message.targetAddress else { return }
             let kind: ClaimKind =
@@ -351,7 +396,7 @@ public final class NeighborTable {
                 ? .solicitedAdvertisement : (message.override ? .overrideAdvertisement : .unsolicitedAdvertisement)
             guard let mac = message.targetLinkLayerAddress ?? (message.solicited ? frameSource : nil) else { return }
             learn(NeighborKey(vlan: vlan, target), mac: mac, kind: kind, reference: reference)
-            if message.solicited, let destination = packet.destinationMAC, destination.isUnicast {
+            if message.solicited, let destination = observation.packet.destinationMAC, destination.isUnicast {
                 answer(vlan: vlan, to: destination, address: NeighborAddress(target), mac: mac, reference: reference)
             }
         default:
@@ -364,11 +409,11 @@ public final class NeighborTable {
 
     // MARK: - Redundancy adverts
 
-    private func observeAdvert(
-        role: RedundancyRoles, group: UInt16, vip: NeighborAddress?, source: NeighborAddress, packet: DecodedPacket,
+    private mutating func observeAdvert(
+        role: RedundancyRoles, group: UInt16, vip: NeighborAddress?, source: NeighborAddress, 
         observation: Observation
     ) {
-        guard let frameSource = packet.sourceMAC else { return }
+        guard let frameSource = observation.packet.sourceMAC else { return }
         let vlan = observation.vlan
         let reference = observation.reference
         // The Ethernet source speaks the protocol; so does the owner of the advert's IP source
@@ -385,14 +430,14 @@ public final class NeighborTable {
         if let node { addAdvertiser(node, slot: slot) }
     }
 
-    private func markSpeaker(_ key: StationKey, role: RedundancyRoles, reference: FrameReference) {
+    private mutating func markSpeaker(_ key: StationKey, role: RedundancyRoles, reference: FrameReference) {
         let slot = stationSlot(key, reference: reference)
         stations[slot: slot].roles.formUnion(role)
         stations[slot: slot].lastAdvertisement = reference
         stations[slot: slot].lastSeen = reference
     }
 
-    private func addAdvertiser(_ mac: MACAddress, slot: Int) {
+    private mutating func addAdvertiser(_ mac: MACAddress, slot: Int) {
         guard !addresses[slot: slot].advertisers.contains(mac) else { return }
         if addresses[slot: slot].advertisers.count >= 4 { addresses[slot: slot].advertisers.removeFirst() }
         addresses[slot: slot].advertisers.append(mac)
@@ -402,7 +447,7 @@ public final class NeighborTable {
 
     /// The slot of `key`, inserting an empty record (and evicting the least recently seen
     /// address) when it is new.
-    private func addressSlot(_ key: NeighborKey) -> Int {
+    private mutating func addressSlot(_ key: NeighborKey) -> Int {
         if let slot = addresses.find(key) { return slot }
         let (slot, evicted) = addresses.insert(key, AddressRecord(key: key))
         if let evicted, let owner = evicted.value.history.last {
@@ -415,13 +460,13 @@ public final class NeighborTable {
     }
 
     /// The slot of a station, inserting it when new.
-    private func stationSlot(_ key: StationKey, reference: FrameReference) -> Int {
+    private mutating func stationSlot(_ key: StationKey, reference: FrameReference) -> Int {
         if let slot = stations.find(key) { return slot }
         return stations.insert(key, StationRecord(key: key, reference: reference)).slot
     }
 
     /// Takes in an ARP/NDP ownership claim of `key` by `mac`.
-    private func learn(
+    private mutating func learn(
         _ key: NeighborKey, mac: MACAddress, kind: ClaimKind, reference: FrameReference, answersProbe: Bool = false
     ) {
         guard key.address.isUnicastHost, !mac.isZero, !mac.isBroadcast else { return }
@@ -465,7 +510,7 @@ public final class NeighborTable {
     }
 
     /// Takes in an ARP probe or DAD NS for `key` from `mac`.
-    private func probe(_ key: NeighborKey, mac: MACAddress, kind: ClaimKind, reference: FrameReference) {
+    private mutating func probe(_ key: NeighborKey, mac: MACAddress, kind: ClaimKind, reference: FrameReference) {
         guard key.address.isUnicastHost, !mac.isZero else { return }
         let slot = addressSlot(key)
         if let last = addresses[slot: slot].lastProbe, last.mac == mac {
@@ -486,7 +531,7 @@ public final class NeighborTable {
     }
 
     /// Notes that `sender` asked for `address` (ARP request or NS).
-    private func resolution(
+    private mutating func resolution(
         vlan: UInt16, sender: MACAddress, address: NeighborAddress, destination: MACAddress, reference: FrameReference
     ) {
         guard address.isUnicastHost else { return }
@@ -497,14 +542,14 @@ public final class NeighborTable {
     }
 
     /// Notes that `host` was told `address` is at `mac` (ARP reply or solicited NA).
-    private func answer(vlan: UInt16, to host: MACAddress, address: NeighborAddress, mac: MACAddress, reference: FrameReference) {
+    private mutating func answer(vlan: UInt16, to host: MACAddress, address: NeighborAddress, mac: MACAddress, reference: FrameReference) {
         guard address.isUnicastHost else { return }
         let slot = senderSlot(SenderKey(vlan: vlan, sender: host, address: address))
         senders[slot: slot].lastAnswer = reference
         senders[slot: slot].lastAnswerMAC = mac
     }
 
-    private func senderSlot(_ key: SenderKey) -> Int {
+    private mutating func senderSlot(_ key: SenderKey) -> Int {
         if let slot = senders.find(key) { return slot }
         return senders.insert(key, SenderRecord(key: key)).slot
     }

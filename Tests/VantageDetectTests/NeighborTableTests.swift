@@ -198,6 +198,42 @@ import VantageWire
         #expect(feed.table.owner(of: key(IPv4Address(10, 0, 1, 6))) == nil)
     }
 
+    @Test func boundedMapAgreesWithADictionaryUnderChurn() {
+        // Small capacity, colliding keys, removals and evictions: the open-addressing index
+        // with backward-shift deletion must never lose or invent an entry.
+        var map = BoundedMap<Int, Int>(capacity: 64)
+        var reference: [Int: Int] = [:]
+        var order: [Int] = []
+        var seed: UInt64 = 42
+        for step in 0..<20_000 {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let key = Int(seed >> 40) % 200 * 1024
+            switch (seed >> 20) % 3 {
+            case 0:
+                if map.find(key) == nil {
+                    if let evicted = map.insert(key, step).evicted {
+                        #expect(evicted.key == order.first)
+                        reference[evicted.key] = nil
+                        order.removeFirst()
+                    }
+                    reference[key] = step
+                    order.append(key)
+                } else {
+                    order.removeAll { $0 == key }
+                    order.append(key)
+                }
+            case 1:
+                #expect(map.remove(key) == reference.removeValue(forKey: key))
+                order.removeAll { $0 == key }
+            default:
+                #expect(map[key: key] == reference[key])
+            }
+            #expect(map.count == reference.count)
+        }
+        #expect(map.keysOldestFirst == order)
+        for (key, value) in reference { #expect(map[key: key] == value) }
+    }
+
     @Test func boundedMapEvictsTheLeastRecentlyUsedEntry() {
         var map = BoundedMap<Int, String>(capacity: 3)
         map.insert(1, "one")

@@ -81,7 +81,7 @@ public final class DuplicateAddressDetector: ConfigurableDetector {
         case defence
     }
 
-    private struct ContestKey: Hashable {
+    private struct ContestKey: BoundedMapKey {
         var key: NeighborKey
         var low: MACAddress
         var high: MACAddress
@@ -98,7 +98,7 @@ public final class DuplicateAddressDetector: ConfigurableDetector {
         var dirty = false
     }
 
-    private struct PendingKey: Hashable {
+    private struct PendingKey: BoundedMapKey {
         var key: NeighborKey
         var prober: MACAddress
         var reason: Reason
@@ -137,7 +137,9 @@ public final class DuplicateAddressDetector: ConfigurableDetector {
 
     public func observe(_ observation: Observation, state: AnalysisState, sink: FindingSink) {
         let table = state.neighbors
-        if let source = table.formerOwnerSource {
+        let events = table.events
+        guard !events.isEmpty else { return }
+        if events.contains(.formerOwnerSource), let source = table.formerOwnerSource {
             concurrentUse(source, state: state, sink: sink)
         }
         guard let claim = table.claim, let record = table.address(claim.key) else { return }

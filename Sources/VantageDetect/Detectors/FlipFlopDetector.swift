@@ -94,7 +94,7 @@ public final class FlipFlopDetector: ConfigurableDetector {
     private func settings(_ key: NeighborKey) -> Configuration { key.address.isIPv6 ? ipv6 : ipv4 }
 
     public func observe(_ observation: Observation, state: AnalysisState, sink: FindingSink) {
-        guard let claim = state.neighbors.claim, claim.changedOwner, let previous = claim.previous else { return }
+        guard state.neighbors.events.contains(.claim), let claim = state.neighbors.claim, claim.changedOwner, let previous = claim.previous else { return }
         let key = claim.key
         guard !policy.isIgnored(key), !policy.involvesExpectedShared(previous.mac, claim.mac),
             !policy.isManagedFailover(key, previous.mac, claim.mac, table: state.neighbors),

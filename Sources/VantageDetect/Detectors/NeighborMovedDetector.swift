@@ -79,7 +79,7 @@ public final class NeighborMovedDetector: ConfigurableDetector {
     }
 
     public func observe(_ observation: Observation, state: AnalysisState, sink: FindingSink) {
-        guard let claim = state.neighbors.claim, !claim.kind.isProbe, claim.changedOwner,
+        guard state.neighbors.events.contains(.claim), let claim = state.neighbors.claim, !claim.kind.isProbe, claim.changedOwner,
             let previous = claim.previous, let record = state.neighbors.address(claim.key), let current = record.owner
         else { return }
         let rules = OwnershipRules(configuration, for: claim.key)

@@ -82,7 +82,8 @@ public final class StaleAfterMoveDetector: ConfigurableDetector {
     private let settings: Configuration
     private let policy: NeighborPolicy
     private let configuration: AnalysisConfiguration
-    private var episodes = BoundedMap<SenderKey, Episode>(capacity: 8192)
+    // Read on every IP frame; only this class touches it, never re-entrantly.
+    @exclusivity(unchecked) private var episodes = BoundedMap<SenderKey, Episode>(capacity: 8192)
 
     public init(configuration: AnalysisConfiguration) {
         self.configuration = configuration
@@ -92,12 +93,13 @@ public final class StaleAfterMoveDetector: ConfigurableDetector {
 
     public func observe(_ observation: Observation, state: AnalysisState, sink: FindingSink) {
         let table = state.neighbors
-        if let event = table.destinationEvent {
+        let events = table.events
+        if events.contains(.destination), let event = table.destinationEvent {
             destination(event, observation: observation, state: state, sink: sink)
             return
         }
         guard !episodes.isEmpty else { return }
-        if let claim = table.claim, claim.changedOwner {
+        if events.contains(.claim), let claim = table.claim, claim.changedOwner {
             addressMoved(claim, state: state, sink: sink)
         }
         resolution(observation)
