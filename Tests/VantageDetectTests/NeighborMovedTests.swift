@@ -74,6 +74,26 @@ import VantageWire
         #expect(findings.of("neighbor.stale_after_move").isEmpty, "the in-flight ping is within the grace")
     }
 
+    @Test func priorityZeroFailoverRightAfterTheMastersLastAnswerIsAMove() {
+        // The master answers ARP for the VIP, resigns (priority 0) and the backup takes over
+        // 0.609 s later: the two claims are 0.7 s apart, a handover and not a duplicate.
+        let pair = KeepalivedPair()
+        var script = Script()
+        script.add(pair.advert(pair.node1, priority: 150), at: 0)
+        script.add(pair.garp(pair.node1), at: 0.001)
+        for second in 1...9 { script.add(pair.advert(pair.node1, priority: 150), at: Double(second)) }
+        script.add(FrameBuilder.arpRequest(from: pair.client.mac, ip: pair.client.ip, asking: pair.vip), at: 9.8)
+        script.add(FrameBuilder.arpReply(from: pair.node1.mac, ip: pair.vip, to: pair.client.mac, targetIP: pair.client.ip), at: 9.8002)
+        script.add(pair.advert(pair.node1, priority: 0), at: 9.9)
+        let takeover = script.add(pair.garp(pair.node2), at: 10.509)
+        script.add(pair.advert(pair.node2, priority: 100), at: 10.51)
+        let findings = script.findings().neighborModel
+        #expect(findings.atLeast(.warning).isEmpty, "\(findings.listing)")
+        let move = findings.of("neighbor.moved").first
+        #expect(move?.details["classification"] == .string("announced_failover"))
+        #expect(move?.evidenceFrames.last == takeover)
+    }
+
     /// keepalived cold start: both nodes start as BACKUP, both become MASTER after the
     /// master-down interval and each sends a GARP burst with its own MAC, interleaved; node2
     /// backs off on hearing node1's higher priority; node1 sends its second burst 5 s later

@@ -5,7 +5,7 @@ import VantageWire
 /// `arp.duplicate_ip` / `ndp.duplicate_address`: two MACs hold one address at the same time.
 ///
 /// Conflicts, each seen from the ``NeighborTable``:
-/// - **interleaved claims**: two MACs claim the address within `overlap_grace` of each other
+/// - **interleaved claims**: two MACs claim the address within `simultaneous_window` of each other
 ///   (both answered the same ARP request / NS);
 /// - **re-claim**: a former owner claims the address back within `conflict_window` after the
 ///   other MAC took it over, or after having kept using it during the other's tenure (A, B, A...).
@@ -44,6 +44,10 @@ public final class DuplicateAddressDetector: ConfigurableDetector {
         public static let probeWindow = Tunable(
             "probe_window", unit: "s", default: 2,
             "a claim by the owner within this time after another MAC's ARP probe / DAD NS answers it (RFC 5227 defence, DAD failure)")
+        /// Two claims this close answered the same request.
+        public static let simultaneousWindow = Tunable(
+            "simultaneous_window", unit: "s", default: 0.05,
+            "two MACs claiming the address within this time of each other both answered the same request (or interleave their announcements): a conflict. Short, because a VRRP backup takes over a few ms to 1 s after the master's last answer")
         /// Distinct probe targets that make a prober a scanner.
         public static let scannerTargets = Tunable(
             "scanner_targets", unit: "count", default: 3,
@@ -60,13 +64,13 @@ public final class DuplicateAddressDetector: ConfigurableDetector {
                     ? "Two MACs use one IPv6 address at the same time, or duplicate address detection failed: traffic for the address goes to either host."
                     : "Two MACs use one IPv4 address at the same time: each ARP answer or gratuitous ARP sends the address's traffic to one host or the other, and connections break.",
                 rule:
-                    "In one VLAN, two MACs claim the address within overlap_grace of each other (both answered one request), or a former owner claims it back within conflict_window after another MAC's claim (neither counts when both only sent announcement bursts: a failover flap), or keeps sending from it more than overlap_grace after the takeover while the new owner is active, or \(ipv6 ? "a DAD NS (source ::)" : "an ARP probe (SPA 0.0.0.0)") targets an address whose owner was active within conflict_window, or the owner claims it within probe_window after another MAC's probe\(ipv6 ? " (NA answering DAD)" : " (RFC 5227 defence)"). Not between VRRP/CARP/HSRP speakers, known virtual MACs, proxy-ARP routers, NLB or ignored IPs; probes by MACs that probe scanner_targets different addresses are ignored.",
+                    "In one VLAN, two MACs claim the address within simultaneous_window of each other (both answered one request), or a former owner claims it back within conflict_window after another MAC's claim (neither counts when both only sent announcement bursts: a failover flap), or keeps sending from it more than overlap_grace after the takeover while the new owner is active, or \(ipv6 ? "a DAD NS (source ::)" : "an ARP probe (SPA 0.0.0.0)") targets an address whose owner was active within conflict_window, or the owner claims it within probe_window after another MAC's probe\(ipv6 ? " (NA answering DAD)" : " (RFC 5227 defence)"). Not between VRRP/CARP/HSRP speakers, known virtual MACs, proxy-ARP routers, NLB or ignored IPs; probes by MACs that probe scanner_targets different addresses are ignored.",
                 severity: "critical",
                 remedies:
                     "Find both hosts (switch MAC table for each MAC) and give one another address; check DHCP scopes against static assignments; for a cluster VIP make sure only one node holds it.",
                 tunables: [
-                    Configuration.conflictWindow, Configuration.overlapGrace, Configuration.probeWindow,
-                    Configuration.scannerTargets,
+                    Configuration.conflictWindow, Configuration.overlapGrace, Configuration.simultaneousWindow,
+                    Configuration.probeWindow, Configuration.scannerTargets,
                 ])
         }
     }
@@ -183,14 +187,15 @@ public final class DuplicateAddressDetector: ConfigurableDetector {
         guard claim.changedOwner, let other = claim.previous, rules.isConflictingChange(claim, record: record) else { return }
         let sinceLast = claim.reference.time - other.lastClaim.time
         let back = record.history.dropLast(2).contains { $0.mac == claim.mac }
+        let simultaneous = sinceLast <= rules.simultaneousWindow
         let note =
-            sinceLast <= rules.overlapGrace
+            simultaneous
             ? "\(min(claim.mac, other.mac)) and \(max(claim.mac, other.mac)) both claimed \(ip) (\(claim.kind == other.lastClaimKind ? "\(claim.kind)" : "\(claim.kind), \(other.lastClaimKind)")) within \(NeighborText.duration(sinceLast))"
             : "\(claim.mac) claimed \(ip) back (\(claim.kind)) \(NeighborText.duration(claim.reference.time - other.firstClaim.time)) after \(other.mac) took it over (\(other.firstClaimKind))"
         conflict(
-            claim.key, claim.mac, other.mac, reason: sinceLast <= rules.overlapGrace ? .interleaved : .reclaim, note: note,
+            claim.key, claim.mac, other.mac, reason: simultaneous ? .interleaved : .reclaim, note: note,
             evidence: [
-                Evidence(sinceLast <= rules.overlapGrace ? other.lastClaim : other.firstClaim, "\(other.mac) claims \(ip) (\(sinceLast <= rules.overlapGrace ? other.lastClaimKind : other.firstClaimKind))"),
+                Evidence(simultaneous ? other.lastClaim : other.firstClaim, "\(other.mac) claims \(ip) (\(simultaneous ? other.lastClaimKind : other.firstClaimKind))"),
                 Evidence(claim.reference, "\(claim.mac) claims \(ip)\(back ? " back" : "") (\(claim.kind))"),
             ], at: claim.reference, state: state, sink: sink)
     }

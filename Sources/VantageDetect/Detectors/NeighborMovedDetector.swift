@@ -84,8 +84,10 @@ public final class NeighborMovedDetector: ConfigurableDetector {
         else { return }
         let rules = OwnershipRules(configuration, for: claim.key)
         // A former owner claiming the address back while the other is alive: a duplicate, so
-        // neither the pending move nor this change is a move.
-        let conflict = rules.isConflictingChange(claim, record: record)
+        // neither the pending move nor this change is a move. Between VRRP/CARP/HSRP speakers
+        // every change is a failover.
+        let managed = policy.isManagedFailover(claim.key, previous.mac, claim.mac, table: state.neighbors)
+        let conflict = !managed && rules.isConflictingChange(claim, record: record)
         if let move = pending.remove(claim.key), !conflict, let finding = evaluate(move, state: state) {
             sink.emit(finding)
         }
@@ -130,9 +132,10 @@ public final class NeighborMovedDetector: ConfigurableDetector {
         let table = state.neighbors
         let record = table.address(key)
         let rules = OwnershipRules(configuration, for: key)
+        let managed = policy.isManagedFailover(key, oldMAC, newMAC, table: table)
         if let record {
             // The old MAC kept using the address after the move: both alive, a duplicate.
-            if let old = record.interval(serial: move.old.serial), rules.overlaps(old, nextStart: move.claim.time) {
+            if !managed, let old = record.interval(serial: move.old.serial), rules.overlaps(old, nextStart: move.claim.time) {
                 return nil
             }
             // The address is flip-flopping: arp.flip_flop reports the episode once.
@@ -142,7 +145,6 @@ public final class NeighborMovedDetector: ConfigurableDetector {
         let gap = max(0, move.claim.time - move.old.lastSeen.time)
         let newInterval = record?.interval(serial: move.newSerial)
         let announced = move.claimKind.isAnnouncement || (newInterval?.claimKinds.hasAnnouncement ?? false)
-        let managed = policy.isManagedFailover(key, oldMAC, newMAC, table: table)
         let classification: Classification =
             gap > settings.quietTime ? .reassignment : (announced || managed ? .announcedFailover : .unannouncedMove)
 

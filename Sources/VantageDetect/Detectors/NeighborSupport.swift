@@ -49,6 +49,8 @@ struct OwnershipRules {
     var overlapGrace: Int64
     /// A claim by another MAC within this time after a probe answers (defends against) it.
     var probeWindow: Int64
+    /// Two MACs claiming within this time of each other answered the same request.
+    var simultaneousWindow: Int64
 
     /// The rules for `key`'s family, read from the configuration.
     init(_ configuration: AnalysisConfiguration, for key: NeighborKey) {
@@ -61,6 +63,7 @@ struct OwnershipRules {
         conflictWindow = configuration.nanoseconds(Tunables.conflictWindow, in: kind.rawValue)
         overlapGrace = configuration.nanoseconds(Tunables.overlapGrace, in: kind.rawValue)
         probeWindow = configuration.nanoseconds(Tunables.probeWindow, in: kind.rawValue)
+        simultaneousWindow = configuration.nanoseconds(Tunables.simultaneousWindow, in: kind.rawValue)
     }
 
     /// Whether `earlier` kept using the address after the next owner's first claim at `nextStart`
@@ -71,8 +74,8 @@ struct OwnershipRules {
 
     /// For a claim that changed the owner: whether it is a conflict (both MACs alive) rather than
     /// a move. It is when
-    /// - the two MACs claimed within ``overlapGrace`` of each other (both answered the same
-    ///   request, or interleaved announcements), or
+    /// - the two MACs claimed within ``simultaneousWindow`` of each other (both answered the
+    ///   same request, or interleaved announcements), or
     /// - the new owner held the address before and claims it back within ``conflictWindow``
     ///   after the other MAC took it over (RFC 5227 defence), or kept using it (frames from the
     ///   address) during the other's tenure;
@@ -87,7 +90,7 @@ struct OwnershipRules {
             history.count >= 3 ? history[..<(history.count - 2)].last(where: { $0.mac == claim.mac }) : nil
         let takeover = other.firstClaim.time
         if let earlier, overlaps(earlier, nextStart: takeover) { return true }
-        let interleaved = time - other.lastClaim.time <= overlapGrace
+        let interleaved = time - other.lastClaim.time <= simultaneousWindow
         let quickReclaim = earlier != nil && time - takeover <= conflictWindow
         guard interleaved || quickReclaim else { return false }
         let announcementsOnly = claim.kind.isAnnouncement && other.claimKinds.isSubset(of: .announcements)
