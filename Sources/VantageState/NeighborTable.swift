@@ -45,7 +45,7 @@ public final class NeighborTable {
         }
 
         /// The built-in limits: 65 536 addresses, 131 072 sender entries, 32 768 stations,
-        /// 6 tenures per address (a few tens of MB at most).
+        /// 6 tenures per address (about 75 MB when every map is full).
         public static let standard = Limits()
     }
 
@@ -493,8 +493,6 @@ struct NeighborState {
                     stations[slot: old].ownedAddresses -= 1
                 }
                 if count >= limits.historyPerAddress { addresses[slot: slot].history.removeFirst() }
-            } else {
-                addresses[slot: slot].history.reserveCapacity(limits.historyPerAddress)
             }
             let serial = addresses[slot: slot].changes &+ 1
             addresses[slot: slot].history.append(

@@ -115,7 +115,9 @@ public final class FlipFlopDetector: ConfigurableDetector {
         }
         let rules = OwnershipRules(configuration, for: key)
         var episode = episodes[slot: slot]
-        if rules.isConflictingChange(claim, record: record) || rules.historyHasOverlap(record) {
+        if rules.isConflictingChange(claim, record: record)
+            || rules.historyHasOverlap(record, since: episode.start.time)
+        {
             episode.conflict = true
         }
         // A tenure shorter than the overlap grace is a simultaneous claim (duplicate or

@@ -17,9 +17,11 @@ struct NeighborPolicy {
     }
 
     /// MACs expected to answer for addresses that are not theirs alone: configured
-    /// `knownVirtualMACs`, the built-in virtual ranges (VRRP/CARP/HSRP/NLB), proxy-ARP routers.
+    /// `knownVirtualMACs`, the built-in virtual ranges (VRRP/CARP/HSRP/NLB), proxy-ARP routers,
+    /// and multicast MACs (no single host owns one: NLB IGMP mode maps the cluster IP to
+    /// 01:00:5e:7f:…).
     func isExpectedShared(_ mac: MACAddress) -> Bool {
-        configuration.isKnownVirtualMAC(mac) || configuration.proxyARPRouters.contains(mac)
+        mac.isMulticast || configuration.isKnownVirtualMAC(mac) || configuration.proxyARPRouters.contains(mac)
     }
 
     /// Whether either MAC is expected to be shared.
@@ -113,12 +115,14 @@ struct OwnershipRules {
         return count
     }
 
-    /// Whether any tenure in the history overlapped the next one.
-    func historyHasOverlap(_ record: AddressRecord) -> Bool {
+    /// Whether a tenure in the history overlapped the next one, for next tenures starting at or
+    /// after `time`.
+    func historyHasOverlap(_ record: AddressRecord, since time: Timestamp) -> Bool {
         let history = record.history
         guard history.count >= 2 else { return false }
-        for index in 0..<(history.count - 1) where overlaps(history[index], nextStart: history[index + 1].firstClaim.time) {
-            return true
+        for index in 0..<(history.count - 1) {
+            let nextStart = history[index + 1].firstClaim.time
+            if nextStart >= time, overlaps(history[index], nextStart: nextStart) { return true }
         }
         return false
     }
