@@ -111,6 +111,48 @@ import VantageWire
         #expect(findings.isEmpty, "\(findings.listing)")
     }
 
+    @Test func ipv6HostsBootingAndTalkingAreQuiet() {
+        let router = (mac: MACAddress("02:00:00:00:00:fe")!, ip: IPv6Address("fe80::1")!)
+        var script = Script()
+        script.add(FrameBuilder.routerAdvertisement(from: router, prefix: IPv6Address("2001:db8::")!), at: 0)
+        for index in 1...4 {
+            let mac = MACAddress(0x02, 0, 0, 0, 6, UInt8(index))
+            let linkLocal = IPv6Address("fe80::\(index)00")!
+            let global = IPv6Address("2001:db8::\(index)00")!
+            let start = Double(index)
+            // DAD for both addresses, then the unsolicited NAs (Linux ndisc_notify), an RS,
+            // address resolution of the router, and traffic.
+            script.add(FrameBuilder.dadProbe(mac: mac, target: linkLocal), at: start)
+            script.add(FrameBuilder.dadProbe(mac: mac, target: global), at: start + 0.01)
+            script.add(FrameBuilder.neighborAdvertisement(from: (mac, linkLocal)), at: start + 1.1)
+            script.add(FrameBuilder.neighborAdvertisement(from: (mac, global)), at: start + 1.11)
+            script.add(FrameBuilder.routerSolicitation(from: (mac, linkLocal)), at: start + 1.2)
+            script.add(FrameBuilder.neighborSolicitation(from: (mac, global), target: router.ip), at: start + 1.3)
+            script.add(FrameBuilder.neighborAdvertisement(from: router, to: (mac, global), router: true, solicited: true), at: start + 1.3002)
+            for second in 0..<5 {
+                script.add(FrameBuilder.icmpv6EchoRequest(from: (mac, global), to: router), at: start + 2 + Double(second))
+                script.add(FrameBuilder.icmpv6EchoReply(from: router, to: (mac, global)), at: start + 2.0002 + Double(second))
+            }
+            // The host re-runs DAD for its own address after a link flap.
+            script.add(FrameBuilder.dadProbe(mac: mac, target: global), at: start + 8)
+        }
+        let findings = script.findings().neighborModel
+        #expect(findings.isEmpty, "\(findings.listing)")
+    }
+
+    @Test func ipv6AddressReusedAfterLongSilenceIsOnlyInformation() {
+        let address = IPv6Address("2001:db8::77")!
+        let peer = (mac: client.mac, ip: IPv6Address("2001:db8::50")!)
+        var script = Script()
+        script.add(FrameBuilder.neighborAdvertisement(from: (MACAddress("02:00:00:00:00:0a")!, address)), at: 0)
+        script.add(FrameBuilder.icmpv6EchoRequest(from: (MACAddress("02:00:00:00:00:0a")!, address), to: peer), at: 1)
+        script.add(FrameBuilder.dadProbe(mac: MACAddress("02:00:00:00:00:0b")!, target: address), at: 900)
+        script.add(FrameBuilder.neighborAdvertisement(from: (MACAddress("02:00:00:00:00:0b")!, address)), at: 901)
+        let findings = script.findings().neighborModel
+        #expect(findings.atLeast(.warning).isEmpty, "\(findings.listing)")
+        #expect(findings.of("neighbor.moved").first?.details["classification"] == .string("reassignment"))
+    }
+
     @Test func proxyARPRoutersAreQuietOnlyWhenDeclared() {
         let router = Station("02:00:00:00:00:fe", "10.0.0.1")
         let host = Station("02:00:00:00:00:77", "10.0.0.77")
