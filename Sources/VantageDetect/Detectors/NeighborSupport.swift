@@ -29,6 +29,14 @@ struct NeighborPolicy {
         isExpectedShared(a) || isExpectedShared(b)
     }
 
+    /// Whether `key` is a virtual IP of a VRRP/CARP/HSRP group: its moves and the hosts that lag
+    /// behind them are reported by the vip.* detectors, which know the group's timers and GARPs
+    /// (vip.failover, vip.failover_without_garp, vip.arp_answered_by_backup, vip.split_brain).
+    static func isGroupVIP(_ key: NeighborKey, state: AnalysisState) -> Bool {
+        guard let ipv4 = key.address.ipv4 else { return false }
+        return state.virtualIPs.groupIndex(owningVIP: ipv4, vlan: key.vlan) != nil
+    }
+
     /// Whether a change between `a` and `b` is a first-hop redundancy failover: both MACs speak
     /// VRRP/CARP/HSRP (an advert naming the address, or any advert in the VLAN, since CARP adverts
     /// carry no address and VRRP's decoded advert keeps only the first one).
