@@ -18,7 +18,7 @@ public final class AnalysisState {
     public init(configuration: AnalysisConfiguration, vantageNames: [String]) {
         self.configuration = configuration
         self.vantageNames = vantageNames
-        self.neighbors = NeighborTable()
+        self.neighbors = NeighborTable(limits: TableSaturationDetector.limits(configuration))
         self.virtualIPs = VirtualIPGroups()
     }
 

@@ -13,6 +13,13 @@ public enum DetectorRegistry {
     /// The detector types, in the order they run.
     static var detectorTypes: [any ConfigurableDetector.Type] {
         [
+            // Neighbor model (state: NeighborTable).
+            NeighborMovedDetector.self,
+            StaleAfterMoveDetector.self,
+            DuplicateAddressDetector.self,
+            FlipFlopDetector.self,
+            TableSaturationDetector.self,
+            // Address resolution (own small state per detector).
             UnansweredResolutionDetector.self,
             ARPMACMismatchDetector.self,
             ARPStormDetector.self,
