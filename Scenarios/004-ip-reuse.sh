@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Seed 004 (cloud IP reuse): a server talks TCP to a client at .20 (MAC A); that client goes
-# away and a new host takes .20 with MAC B without any gratuitous ARP (arp_notify=0, and it
-# never broadcasts ARP: its entry for the server is pinned, as a cloud's ARP proxy would answer
-# for it). The server's neighbour entry for .20 still says A, so its SYN-ACKs to the new host's
-# SYNs go to A and the handshake fails.
+# away and a new host takes .20 with MAC B without any gratuitous ARP (arp_notify=0), and no
+# ARP of it ever reaches the server (its entry for the server is pinned, as a cloud's ARP proxy
+# would answer for it; any ARP from .20 reaching the server would update the server's entry).
+# The server's neighbour entry for .20 still says A, so its SYN-ACKs to the new host's SYNs go to
+# A and the handshake fails.
 #
 # Topology (one bridge "sw"): server 10.40.4.5 (MAC S) · old 10.40.4.20 (MAC A) · new 10.40.4.20
 # (MAC B, plugged in after old's link went down). Fault: old's eth0 down at t_gone (a static
