@@ -761,7 +761,17 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
         let vantage = observation.reference.vantage
         guard let family = pending[key]?.family else { return }
         let tolerance = settings(family).vantageTolerance
-        if let episode = pending[key] { watchTargetMAC(episode, replier) }
+        if let episode = pending[key], episode.watching {
+            // A reply at the requester's own capture, or anywhere when it has none, answers the
+            // episode: stop paying for the data plane now rather than at the judgement.
+            let owners = currentOwners(at: time)
+            let requester = key.requester
+            if owners[vantage]?.contains(requester) == true || !owners.values.contains(where: { $0.contains(requester) }) {
+                unwatch(episode)
+            } else {
+                watchTargetMAC(episode, replier)
+            }
+        }
         pending.modifyExisting(key) { episode in
             episode.replierMAC = replier
             episode.repliesByVantage[vantage, default: 0] += 1
