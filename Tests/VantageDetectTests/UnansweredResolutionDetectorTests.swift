@@ -363,6 +363,221 @@ enum Hosts {
         #expect(finding.evidence.contains { $0.note.hasPrefix("unsolicited reply from 10.0.0.20") })
     }
 
+    // MARK: - Whose capture is it (Scenarios/control-clean-traffic.sh)
+
+    /// The clean control LAN on veth: c1 (Ethernet), web (`any`, cooked) and db (Ethernet) are
+    /// captured; c2 is not. Nothing is padded on veth, so every host's ARP frames are short at
+    /// every Ethernet capture. Before c2 asks, c1 and db resolved web and each other as usual.
+    private enum Clean {
+        static let c1: FrameBuilder.Host = (MACAddress(0x02, 0xAA, 0x20, 0, 0, 0x11), IPv4Address(10, 40, 20, 11))
+        static let c2: FrameBuilder.Host = (MACAddress(0x02, 0xAA, 0x20, 0, 0, 0x12), IPv4Address(10, 40, 20, 12))
+        static let web: FrameBuilder.Host = (MACAddress(0x02, 0xAA, 0x20, 0, 0, 0x20), IPv4Address(10, 40, 20, 20))
+        static let db: FrameBuilder.Host = (MACAddress(0x02, 0xAA, 0x20, 0, 0, 0x30), IPv4Address(10, 40, 20, 30))
+        static let c1Cap = 0
+        static let webCap = 1
+        static let dbCap = 2
+
+        static func request(_ from: FrameBuilder.Host, _ target: FrameBuilder.Host) -> [UInt8] {
+            FrameBuilder.arpRequest(from: from.mac, ip: from.ip, asking: target.ip, padTo: 0)
+        }
+
+        static func reply(_ from: FrameBuilder.Host, to: FrameBuilder.Host) -> [UInt8] {
+            FrameBuilder.arpReply(from: from.mac, ip: from.ip, to: to.mac, targetIP: to.ip, padTo: 0)
+        }
+
+        static func cooked(_ frame: [UInt8], outgoing: Bool = false) -> [UInt8] {
+            FrameBuilder.linuxSLL2(wrapping: frame, packetType: outgoing ? .outgoing : nil)
+        }
+
+        /// A broadcast from `from` seen at all three captures.
+        static func broadcast(_ t: inout Timeline, _ frame: [UInt8], at second: Double, outgoingAtWeb: Bool = false) {
+            t.add(frame, at: second, vantage: c1Cap)
+            t.add(cooked(frame, outgoing: outgoingAtWeb), at: second + 0.00001, vantage: webCap, linkType: .linuxSLL2)
+            t.add(frame, at: second + 0.00002, vantage: dbCap)
+        }
+
+        /// c1 resolves web and db, db resolves c1: ordinary traffic before c2 asks.
+        static func background(_ t: inout Timeline) {
+            broadcast(&t, request(c1, web), at: 0.1)
+            t.add(cooked(reply(web, to: c1), outgoing: true), at: 0.10005, vantage: webCap, linkType: .linuxSLL2)
+            t.add(reply(web, to: c1), at: 0.1001, vantage: c1Cap)
+            broadcast(&t, request(c1, db), at: 0.3)
+            t.add(reply(db, to: c1), at: 0.30005, vantage: dbCap)
+            t.add(reply(db, to: c1), at: 0.3001, vantage: c1Cap)
+            broadcast(&t, request(web, c1), at: 0.5, outgoingAtWeb: true)
+            t.add(reply(c1, to: web), at: 0.50005, vantage: c1Cap)
+            t.add(cooked(reply(c1, to: web)), at: 0.5001, vantage: webCap, linkType: .linuxSLL2)
+            broadcast(&t, request(db, c2), at: 0.7)
+            t.add(reply(c2, to: db), at: 0.7001, vantage: dbCap)
+        }
+
+        /// c1 resolves web again later, so the capture runs long enough to judge what came before.
+        static func later(_ t: inout Timeline) {
+            broadcast(&t, request(c1, web), at: 9.0)
+            t.add(cooked(reply(web, to: c1), outgoing: true), at: 9.00005, vantage: webCap, linkType: .linuxSLL2)
+            t.add(reply(web, to: c1), at: 9.0001, vantage: c1Cap)
+        }
+    }
+
+    @Test(arguments: [false, true])
+    func requesterWithoutACaptureAnsweredAtTheTargetIsQuiet(echoFollows: Bool) {
+        // c2 asks for web once; the broadcast reaches c1, db and web, web's reply leaves at web's
+        // own capture and (unicast to c2) appears nowhere else. c1 and db are other hosts' points
+        // of view: no reply can reach them, and none is missing.
+        var t = Timeline(vantages: ["c1", "web", "db"])
+        Clean.background(&t)
+        Clean.broadcast(&t, Clean.request(Clean.c2, Clean.web), at: 1.0)
+        t.add(Clean.cooked(Clean.reply(Clean.web, to: Clean.c2), outgoing: true), at: 1.00002, vantage: Clean.webCap, linkType: .linuxSLL2)
+        if echoFollows {
+            t.add(
+                Clean.cooked(FrameBuilder.icmpEchoRequest(from: Clean.c2, to: Clean.web)), at: 1.000043,
+                vantage: Clean.webCap, linkType: .linuxSLL2)
+        }
+        Clean.later(&t)
+        #expect(unanswered(t.findings()).isEmpty)
+    }
+
+    @Test func theRequestersDataToTheTargetProvesTheAnswerWhenNoReplyIsCaptured() throws {
+        // As above, but web's capture dropped its reply (tcpdump "dropped by kernel"): only c2's
+        // echo request, arriving at web 23 µs later, shows that c2 resolved web. Without it, the
+        // request reached web's own capture and nothing answered it.
+        for echoFollows in [true, false] {
+            var t = Timeline(vantages: ["c1", "web", "db"])
+            Clean.background(&t)
+            Clean.broadcast(&t, Clean.request(Clean.c2, Clean.web), at: 1.0)
+            if echoFollows {
+                t.add(
+                    Clean.cooked(FrameBuilder.icmpEchoRequest(from: Clean.c2, to: Clean.web)), at: 1.000043,
+                    vantage: Clean.webCap, linkType: .linuxSLL2)
+            }
+            Clean.later(&t)
+            let findings = unanswered(t.findings())
+            if echoFollows {
+                #expect(findings.isEmpty)
+            } else {
+                let finding = try #require(findings.first)
+                #expect(string(finding.details["direction"]) == "target_silent")
+            }
+        }
+    }
+
+    @Test func requesterWithoutACaptureAndNoReplyAnywhereIsReportedNeutrally() throws {
+        // c2 asks three times for an address nobody answers; only c1 and db (other hosts) see it.
+        var t = Timeline(vantages: ["c1", "db"])
+        let ghost: FrameBuilder.Host = (MACAddress(0x02, 0xAA, 0x20, 0, 0, 0x40), IPv4Address(10, 40, 20, 40))
+        t.add(Clean.request(Clean.c1, Clean.db), at: 0.1, vantage: 0)
+        t.add(Clean.request(Clean.c1, Clean.db), at: 0.10001, vantage: 1)
+        t.add(Clean.reply(Clean.db, to: Clean.c1), at: 0.10005, vantage: 1)
+        t.add(Clean.reply(Clean.db, to: Clean.c1), at: 0.1001, vantage: 0)
+        for second in [1.0, 2.0, 3.0] {
+            t.add(Clean.request(Clean.c2, ghost), at: second, vantage: 0)
+            t.add(Clean.request(Clean.c2, ghost), at: second + 0.00001, vantage: 1)
+        }
+        let findings = unanswered(t.findings())
+        #expect(findings.count == 1)
+        let finding = try #require(findings.first)
+        #expect(finding.severity == .warning)
+        #expect(string(finding.details["direction"]) == "no_reply")
+        #expect(finding.details["requester_vantages"] == .list([]))
+        #expect(finding.summary.contains("10.40.20.12 (02:aa:20:00:00:12) asked for 10.40.20.40 3 times"))
+        #expect(finding.summary.contains("the requests were seen at c1 and db and no reply at any capture"))
+        #expect(!finding.summary.contains("lost"))
+    }
+
+    @Test func seed000OnUnpaddedLinksStillFindsTheLostReplies() throws {
+        // Scenarios/000-arp-replies-lost.sh: the gateway's Ethernet capture on veth shows every
+        // host's ARP unpadded, so the short-frame hint names no owner; the gateway is the host
+        // that exchanges unicast frames with both servers. The server's capture is `any`.
+        let gw: FrameBuilder.Host = (MACAddress(0x02, 0xAA, 0, 0, 0, 0x01), IPv4Address(10, 40, 0, 1))
+        let server: FrameBuilder.Host = (MACAddress(0x02, 0xAA, 0, 0, 0, 0x20), IPv4Address(10, 40, 0, 20))
+        let web2: FrameBuilder.Host = (MACAddress(0x02, 0xAA, 0, 0, 0, 0x21), IPv4Address(10, 40, 0, 21))
+        var t = Timeline(vantages: ["gateway", "server"])
+        // Before: the servers resolve the gateway, the gateway resolves both servers.
+        t.add(Clean.request(server, gw), at: 0.1, vantage: 0)
+        t.add(Clean.cooked(Clean.request(server, gw), outgoing: true), at: 0.09999, vantage: 1, linkType: .linuxSLL2)
+        t.add(Clean.reply(gw, to: server), at: 0.10003, vantage: 0)
+        t.add(Clean.cooked(Clean.reply(gw, to: server)), at: 0.10005, vantage: 1, linkType: .linuxSLL2)
+        t.add(Clean.request(web2, gw), at: 0.2, vantage: 0)
+        t.add(Clean.cooked(Clean.request(web2, gw)), at: 0.20001, vantage: 1, linkType: .linuxSLL2)
+        t.add(Clean.reply(gw, to: web2), at: 0.20003, vantage: 0)
+        // The fault: the gateway asks for the server, the server answers, the reply is dropped.
+        for index in 0..<3 {
+            let second = 1.0 + Double(index)
+            t.add(Clean.request(gw, server), at: second, vantage: 0)
+            t.add(Clean.cooked(Clean.request(gw, server)), at: second + 0.00002, vantage: 1, linkType: .linuxSLL2)
+            t.add(Clean.cooked(Clean.reply(server, to: gw), outgoing: true), at: second + 0.00004, vantage: 1, linkType: .linuxSLL2)
+        }
+        // The gateway still resolves web2 (and uses it).
+        t.add(Clean.request(gw, web2), at: 4.0, vantage: 0)
+        t.add(Clean.reply(web2, to: gw), at: 4.0001, vantage: 0)
+        t.add(FrameBuilder.icmpEchoRequest(from: gw, to: web2), at: 4.0002, vantage: 0)
+        let findings = unanswered(t.findings())
+        #expect(findings.count == 1)
+        let finding = try #require(findings.first)
+        #expect(string(finding.details["direction"]) == "reply_lost")
+        #expect(finding.details["requester_vantages"] == .list([.string("gateway")]))
+        #expect(finding.summary.contains("no reply reached gateway: replies are lost between server and gateway"))
+    }
+
+    // MARK: - Data-plane proof
+
+    @Test func dataToTheTargetAfterABroadcastRequestClosesTheEpisode() throws {
+        // gw's capture missed web's replies; gw's own data to web shows it resolved web.
+        let gw: FrameBuilder.Host = (Hosts.gwMAC, Hosts.gwIP)
+        let web: FrameBuilder.Host = (Hosts.webMAC, Hosts.webIP)
+        var t = Timeline(vantages: ["gw"])
+        t.add(Hosts.gwAsksWeb(outgoing: true), at: 1.0)
+        t.add(FrameBuilder.icmpEchoRequest(from: gw, to: web), at: 1.0004)
+        // A second, slow resolution: three requests, then data 2 s after the first.
+        for second in [20.0, 21.0, 22.0] { t.add(Hosts.gwAsksWeb(outgoing: true), at: second) }
+        t.add(FrameBuilder.icmpEchoRequest(from: gw, to: web, sequence: 2), at: 22.0005)
+        let findings = unanswered(t.findings())
+        #expect(findings.count == 1)
+        let finding = try #require(findings.first)
+        #expect(finding.severity == .info)
+        #expect(finding.details["answered"] == .bool(true))
+        #expect(string(finding.details["answered_by"]) == "data_plane")
+        #expect(double(finding.details["resolution_seconds"]) == 2.0005)
+        #expect(finding.summary.contains("before it was seen sending to 10.0.0.20"))
+        #expect(finding.evidence.contains { $0.note.contains("it had resolved 10.0.0.20") })
+    }
+
+    @Test func trafficThroughTheTargetsMACProvesAGatewayWasResolved() {
+        // web asks for its gateway, then sends to a remote address through the gateway's MAC.
+        let web: FrameBuilder.Host = (Hosts.webMAC, Hosts.webIP)
+        var t = Timeline(vantages: ["web"])
+        t.add(FrameBuilder.gratuitousARP(from: Hosts.gwMAC, ip: Hosts.gwIP), at: 0.1)  // gw's MAC is known
+        t.add(FrameBuilder.arpRequest(from: Hosts.webMAC, ip: Hosts.webIP, asking: Hosts.gwIP, padTo: 0), at: 1.0)
+        t.add(FrameBuilder.icmpEchoRequest(from: web, to: (Hosts.gwMAC, IPv4Address(192, 0, 2, 7))), at: 1.0005)
+        t.add(FrameBuilder.gratuitousARP(from: Hosts.gwMAC, ip: Hosts.gwIP), at: 9.0)  // the capture goes on
+        #expect(unanswered(t.findings()).isEmpty)
+    }
+
+    @Test func dataDoesNotProveAProbeOrAnotherAddressOfTheSameMAC() throws {
+        let gw: FrameBuilder.Host = (Hosts.gwMAC, Hosts.gwIP)
+        let web: FrameBuilder.Host = (Hosts.webMAC, Hosts.webIP)
+        let vip = IPv4Address(10, 0, 0, 21)
+        var t = Timeline(vantages: ["gw"])
+        t.add(Hosts.gwAsksWeb(outgoing: true), at: 0.0)
+        t.add(Hosts.webReplies(), at: 0.001)
+        // PROBE: unicast requests to the cached MAC while data keeps using it (Linux does).
+        for second in [40.0, 41.0, 42.0] {
+            t.add(Hosts.gwAsksWeb(outgoing: true, unicast: true), at: second)
+            t.add(FrameBuilder.icmpEchoRequest(from: gw, to: web, sequence: UInt16(second)), at: second + 0.3)
+        }
+        // A second address on web's MAC (announced, then no longer answered): data to web's own
+        // address, at that same MAC, is no proof.
+        t.add(FrameBuilder.gratuitousARP(from: Hosts.webMAC, ip: vip), at: 50.0)
+        for second in [60.0, 61.0, 62.0] {
+            t.add(FrameBuilder.arpRequest(from: Hosts.gwMAC, ip: Hosts.gwIP, asking: vip, padTo: 0), at: second)
+            t.add(FrameBuilder.icmpEchoRequest(from: gw, to: web, sequence: UInt16(second)), at: second + 0.3)
+        }
+        let findings = unanswered(t.findings())
+        #expect(findings.count == 2)
+        #expect(findings.contains { string($0.details["pattern"]) == "probe" && $0.details["answered"] == .bool(false) })
+        #expect(findings.contains { $0.details["target"] == .string("10.0.0.21") && $0.details["answered"] == .bool(false) })
+    }
+
     // MARK: - IPv6 neighbor discovery
 
     @Test func unansweredNeighborSolicitationsFire() throws {
