@@ -347,11 +347,13 @@ struct NeighborState {
     }
 
     /// Records that the sender of the entry in `senderSlot` sent from `source`, an address it does
-    /// not own; the first two changes of that address per entry go to the sender's station.
+    /// not own; the first ``StationRecord/foreignSourceLimit`` changes of that address per entry
+    /// go to the sender's station (a router costs a few station updates per destination, not one
+    /// per frame).
     @inline(never)
     private mutating func noteForeignSource(senderSlot slot: Int, source: NeighborAddress, reference: FrameReference) {
         senders[slot: slot].foreignSource = source
-        guard source.isUnicastHost, senders[slot: slot].foreignSourceNotes < 2 else { return }
+        guard source.isUnicastHost, Int(senders[slot: slot].foreignSourceNotes) < StationRecord.foreignSourceLimit else { return }
         senders[slot: slot].foreignSourceNotes += 1
         let key = senders.key(at: slot)
         let station = stationSlot(StationKey(vlan: key.vlan, mac: key.sender), reference: reference)

@@ -40,7 +40,8 @@ public struct SenderRecord: Sendable {
     /// (nil while every frame came from its own address).
     public internal(set) var foreignSource: NeighborAddress?
     /// Changes of that foreign source passed on to the sender's ``StationRecord/foreignSources``
-    /// (at most 2 per record, so a router costs the station table two updates per destination).
+    /// (at most ``StationRecord/foreignSourceLimit`` per record, so a router costs the station
+    /// table a few updates per destination, not one per frame).
     public internal(set) var foreignSourceNotes: UInt8
 
     init(key: SenderKey) {
