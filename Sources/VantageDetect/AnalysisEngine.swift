@@ -44,7 +44,9 @@ public final class AnalysisEngine {
         {
             state.virtualIPs.observe(observation)
         }
-        for index in detectors.indices where interests[index].contains(interest) {
+        // A detector hears the frame when it wants the frame's class, or any frame with a claim.
+        let heard = state.neighbors.events.contains(.claim) ? interest.union(.neighborClaim) : interest
+        for index in detectors.indices where !interests[index].isDisjoint(with: heard) {
             detectors[index].observe(observation, state: state, sink: sink)
         }
     }

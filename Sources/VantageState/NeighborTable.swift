@@ -210,6 +210,9 @@ struct NeighborState {
     var senders: BoundedMap<SenderKey, SenderRecord>
     var stations: BoundedMap<StationKey, StationRecord>
     var events: NeighborEvents = []
+    /// Address records with a ``AddressRecord/challenger`` (the data plane reads a record's
+    /// challenger only while this is non-zero).
+    var challenges = 0
     var claim: NeighborClaim? { didSet { if claim != nil { events.insert(.claim) } } }
     var destinationEvent: DestinationEvent? { didSet { if destinationEvent != nil { events.insert(.destination) } } }
     var formerOwnerSource: FormerOwnerSource? { didSet { if formerOwnerSource != nil { events.insert(.formerOwnerSource) } } }
@@ -304,7 +307,8 @@ struct NeighborState {
         guard count > 0 else { return }
         let owner = addresses[slot: addressSlot].history[count - 1].mac
         var isFormerOwner = false
-        var pendingClaim: DataPlaneChallenger?
+        var challenger: MACAddress?
+        var challengeStart: FrameReference?
         if destinationMAC != owner {
             var index = count - 1
             while index > 0 {
@@ -314,10 +318,13 @@ struct NeighborState {
                     break
                 }
             }
-        } else if let pending = addresses[slot: addressSlot].challenger, pending.mac != sourceMAC, !pending.contested,
-            reference.time - pending.first.time <= dataPlane.window
-        {
-            pendingClaim = pending
+        } else if challenges > 0, let pending = addresses[slot: addressSlot].challenger {
+            if reference.time - pending.first.time > dataPlane.window {
+                setChallenger(nil, slot: addressSlot)
+            } else if pending.mac != sourceMAC, !pending.contested {
+                challenger = pending.mac
+                challengeStart = pending.first
+            }
         }
         let key = SenderKey(vlan: vlan, sender: sourceMAC, address: destination)
         var switchedFrom: MACAddress?
@@ -325,7 +332,9 @@ struct NeighborState {
             switchedFrom = useSender(slot: slot, destinationMAC: destinationMAC, reference: reference)
             if sourceOwned {
                 senders[slot: slot].senderAddress = source
-            } else if senders[slot: slot].foreignSource != source {
+            } else if Int(senders[slot: slot].foreignSourceNotes) < StationRecord.foreignSourceLimit,
+                senders[slot: slot].foreignSource != source
+            {
                 noteForeignSource(senderSlot: slot, source: source, reference: reference)
             }
         } else {
@@ -338,22 +347,22 @@ struct NeighborState {
             let slot = senders.insert(key, record).slot
             if !sourceOwned { noteForeignSource(senderSlot: slot, source: source, reference: reference) }
         }
-        if isFormerOwner || switchedFrom != nil || pendingClaim != nil {
+        if isFormerOwner || switchedFrom != nil || challenger != nil {
             destinationEvent = DestinationEvent(
                 sender: key, reference: reference, destinationMAC: destinationMAC, owner: owner,
-                isFormerOwner: isFormerOwner, switchedFrom: switchedFrom, challenger: pendingClaim?.mac,
-                challengeStart: pendingClaim?.first)
+                isFormerOwner: isFormerOwner, switchedFrom: switchedFrom, challenger: challenger,
+                challengeStart: challengeStart)
         }
     }
 
     /// Records that the sender of the entry in `senderSlot` sent from `source`, an address it does
     /// not own; the first ``StationRecord/foreignSourceLimit`` changes of that address per entry
     /// go to the sender's station (a router costs a few station updates per destination, not one
-    /// per frame).
+    /// per frame; after that the entry stops tracking).
     @inline(never)
     private mutating func noteForeignSource(senderSlot slot: Int, source: NeighborAddress, reference: FrameReference) {
-        senders[slot: slot].foreignSource = source
         guard source.isUnicastHost, Int(senders[slot: slot].foreignSourceNotes) < StationRecord.foreignSourceLimit else { return }
+        senders[slot: slot].foreignSource = source
         senders[slot: slot].foreignSourceNotes += 1
         let key = senders.key(at: slot)
         let station = stationSlot(StationKey(vlan: key.vlan, mac: key.sender), reference: reference)
@@ -408,13 +417,13 @@ struct NeighborState {
             guard record.roles.isEmpty, record.ownedAddresses(sameFamilyAs: key.address) == 0,
                 record.foreignSourceCount(sameFamilyAs: key.address) < dataPlane.routerSources
             else {
-                if addresses[slot: slot].challenger?.mac == mac { addresses[slot: slot].challenger = nil }
+                if addresses[slot: slot].challenger?.mac == mac { setChallenger(nil, slot: slot) }
                 return false
             }
         }
         let time = reference.time
         guard var pending = addresses[slot: slot].challenger, time - pending.first.time <= dataPlane.window else {
-            addresses[slot: slot].challenger = DataPlaneChallenger(mac: mac, first: reference, last: reference, frames: 1, contested: false)
+            setChallenger(DataPlaneChallenger(mac: mac, first: reference, last: reference, frames: 1, contested: false), slot: slot)
             return false
         }
         pending.last = reference
@@ -427,7 +436,7 @@ struct NeighborState {
             addresses[slot: slot].challenger = pending
             return false
         }
-        addresses[slot: slot].challenger = nil
+        setChallenger(nil, slot: slot)
         learn(key, mac: mac, kind: .dataPlane, reference: pending.first, seen: reference, dataFrames: pending.frames - 1)
         return true
     }
@@ -575,10 +584,18 @@ struct NeighborState {
     private mutating func addressSlot(_ key: NeighborKey) -> Int {
         if let slot = addresses.find(key) { return slot }
         let (slot, evicted) = addresses.insert(key, AddressRecord(key: key))
+        if let evicted, evicted.value.challenger != nil { challenges -= 1 }
         if let evicted, let owner = evicted.value.history.last {
             disown(StationKey(vlan: evicted.key.vlan, mac: owner.mac), evicted.key.address)
         }
         return slot
+    }
+
+    /// Sets (or clears) the challenger of the address in `slot`, keeping ``challenges`` exact.
+    private mutating func setChallenger(_ challenger: DataPlaneChallenger?, slot: Int) {
+        let had = addresses[slot: slot].challenger != nil
+        addresses[slot: slot].challenger = challenger
+        if had != (challenger != nil) { challenges += had ? -1 : 1 }
     }
 
     /// Counts `address` out of the station's owned addresses.
@@ -619,7 +636,7 @@ struct NeighborState {
                 previous = ended
                 changed = true
                 addresses[slot: slot].changes &+= 1
-                addresses[slot: slot].challenger = nil
+                setChallenger(nil, slot: slot)
                 disown(StationKey(vlan: key.vlan, mac: ended.mac), key.address)
                 if count >= limits.historyPerAddress { addresses[slot: slot].history.removeFirst() }
             }

@@ -103,8 +103,8 @@ public final class NeighborMovedDetector: ConfigurableDetector {
         ]
     }
 
-    /// IP data too: data-plane claims happen on IP frames.
-    public let interest: ObservationInterest = [.arp, .neighborDiscovery, .ipData]
+    /// Claims: ARP/NDP frames, and the IP frames that confirm a data-plane claim.
+    public let interest: ObservationInterest = [.arp, .neighborDiscovery, .neighborClaim]
 
     private struct PendingMove {
         var key: NeighborKey
