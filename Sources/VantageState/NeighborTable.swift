@@ -137,8 +137,12 @@ public final class NeighborTable {
         state = NeighborState(limits: limits, dataPlane: dataPlane)
     }
 
-    /// Takes in one observation.
-    public func observe(_ observation: Observation) { state.observe(observation) }
+    /// Takes in one observation; returns the events it produced (as ``events``).
+    @discardableResult
+    public func observe(_ observation: Observation) -> NeighborEvents {
+        state.observe(observation)
+        return state.events
+    }
 
     // MARK: - Queries (none of them changes recency)
 
@@ -199,6 +203,9 @@ public struct NeighborEvents: OptionSet, Sendable, Hashable {
     public static let destination = NeighborEvents(rawValue: 1 << 1)
     /// ``NeighborTable/formerOwnerSource`` is set.
     public static let formerOwnerSource = NeighborEvents(rawValue: 1 << 2)
+
+    /// Whether ``claim`` is in the set (inlinable: tested on every frame).
+    @inlinable public var hasClaim: Bool { rawValue & 1 != 0 }
 }
 
 /// The table's state and the logic that updates it, kept in one struct so an observation is
@@ -370,9 +377,9 @@ struct NeighborState {
     }
 
     /// Refreshes the tenure of `mac` for the address in `slot`; true when `mac` is the owner
-    /// (also when this frame made it the owner: `hopLimit` is given for IP data frames, which
-    /// may claim the address, ``NeighborTable/DataPlaneRules``).
-    private mutating func refreshSource(slot: Int, mac: MACAddress, reference: FrameReference, hopLimit: UInt8? = nil) -> Bool {
+    /// (also when this frame made it the owner: IP data frames pass their TTL / hop limit and may
+    /// claim the address, ``NeighborTable/DataPlaneRules``; 0 claims nothing).
+    private mutating func refreshSource(slot: Int, mac: MACAddress, reference: FrameReference, hopLimit: UInt8 = 0) -> Bool {
         let count = addresses[slot: slot].history.count
         guard count > 0 else { return false }
         if addresses[slot: slot].history[count - 1].mac == mac {
@@ -394,7 +401,7 @@ struct NeighborState {
                 key: record.key, mac: mac, owner: record.history[count - 1].mac, reference: reference)
             return false
         }
-        guard let hopLimit, dataPlane.enabled else { return false }
+        guard hopLimit != 0, dataPlane.enabled else { return false }
         return challenge(slot: slot, mac: mac, hopLimit: hopLimit, reference: reference)
     }
 
@@ -402,25 +409,26 @@ struct NeighborState {
     /// the making (``NeighborTable/DataPlaneRules``). True when it made `mac` the owner.
     @inline(never)
     private mutating func challenge(slot: Int, mac: MACAddress, hopLimit: UInt8, reference: FrameReference) -> Bool {
+        // Cheapest and most common rejections first: a router's forwarded frames (TTL already
+        // decremented), then what the station table knows about the sender.
+        guard mac.isUnicast, !mac.isZero, NeighborTable.DataPlaneRules.isInitialHopLimit(hopLimit) else { return false }
         let key = addresses.key(at: slot)
-        guard mac.isUnicast, !mac.isZero, NeighborTable.DataPlaneRules.isInitialHopLimit(hopLimit),
-            let owner = addresses[slot: slot].history.last?.mac,
-            addresses[slot: slot].redundancy.isEmpty, addresses[slot: slot].advertisers.isEmpty,
-            !dataPlane.isShared(mac), !dataPlane.isShared(owner)
-        else { return false }
-        // Windows NLB unicast mode masks each host's frames as 02:h:a:b:c:d for cluster a.b.c.d.
-        if let ipv4 = key.address.ipv4, NLBClusterMAC.maskedSource(mac, clusterIP: ipv4) != nil { return false }
         if let station = stations.slot(of: StationKey(vlan: key.vlan, mac: mac)) {
             // A redundancy speaker, a host with an address of its own in this family (a router's
             // interface, a direct-server-return real server, a second NIC), or a router.
-            let record = stations[slot: station]
-            guard record.roles.isEmpty, record.ownedAddresses(sameFamilyAs: key.address) == 0,
-                record.foreignSourceCount(sameFamilyAs: key.address) < dataPlane.routerSources
+            guard stations[slot: station].roles.isEmpty, stations[slot: station].ownedAddresses(sameFamilyAs: key.address) == 0,
+                stations[slot: station].foreignSourceCount(sameFamilyAs: key.address) < dataPlane.routerSources
             else {
                 if addresses[slot: slot].challenger?.mac == mac { setChallenger(nil, slot: slot) }
                 return false
             }
         }
+        // A VRRP/CARP/HSRP virtual IP (the vip.* detectors' domain), MACs shared by design.
+        guard let owner = addresses[slot: slot].history.last?.mac, addresses[slot: slot].redundancy.isEmpty,
+            addresses[slot: slot].advertisers.isEmpty, !dataPlane.isShared(mac), !dataPlane.isShared(owner)
+        else { return false }
+        // Windows NLB unicast mode masks each host's frames as 02:h:a:b:c:d for cluster a.b.c.d.
+        if let ipv4 = key.address.ipv4, NLBClusterMAC.maskedSource(mac, clusterIP: ipv4) != nil { return false }
         let time = reference.time
         guard var pending = addresses[slot: slot].challenger, time - pending.first.time <= dataPlane.window else {
             setChallenger(DataPlaneChallenger(mac: mac, first: reference, last: reference, frames: 1, contested: false), slot: slot)

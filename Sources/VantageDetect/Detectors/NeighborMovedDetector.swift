@@ -56,7 +56,7 @@ public final class NeighborMovedDetector: ConfigurableDetector {
         /// Window for that use.
         public static let dataPlaneWindow = Tunable(
             "data_plane_window", unit: "s", default: Double(NeighborTable.DataPlaneRules.standard.window) / 1e9,
-            "... within this time of its first frame from the address; later frames start a new attempt. Two non-owner MACs sending from the address within this time share it (direct server return, anycast, bonding): neither takes it over")
+            "that use must come within this time of the new MAC's first frame from the address (later frames start a new attempt); two non-owner MACs sending from the address within this time share it (direct server return, anycast, bonding) and neither takes it over")
         /// Foreign sources that make a MAC a router.
         public static let routerSources = Tunable(
             "router_sources", unit: "count", default: Double(NeighborTable.DataPlaneRules.standard.routerSources),
