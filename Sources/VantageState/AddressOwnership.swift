@@ -258,9 +258,11 @@ public struct AddressRecord: Sendable {
 public struct StationRecord: Sendable {
     /// The MAC and its VLAN.
     public let key: StationKey
-    /// The first ARP/NDP/advert frame from this MAC.
+    /// The first frame that made the table note this MAC (ARP/NDP/advert, or an IP frame from
+    /// an address it does not own).
     public internal(set) var firstSeen: FrameReference
-    /// The latest ARP/NDP/advert frame from this MAC.
+    /// The latest ARP/NDP/advert frame from this MAC (or the latest frame of a confirmed
+    /// data-plane claim).
     public internal(set) var lastSeen: FrameReference
     /// Addresses this MAC currently owns in the address table.
     public internal(set) var ownedAddresses: Int

@@ -28,8 +28,9 @@ import VantageWire
 ///   address keeps its latest ``Limits/historyPerAddress`` tenures.
 /// - **Lean data plane.** Per IP frame at most three hash lookups (source address, destination
 ///   address, sender entry), in-place updates, no allocation once an entry exists. Extra work
-///   (a station lookup) only for a frame whose source address is owned by another MAC, and at
-///   most twice per sender entry for a sender whose source addresses are not its own.
+///   (a station lookup) only for a frame whose source address is owned by another MAC (after a
+///   TTL test that rejects forwarded frames), and at most four times per sender entry for a
+///   sender whose source addresses are not its own.
 ///
 /// Events for the observation just taken in (``events`` says which are set): ``claim``
 /// (ARP/NDP claim or probe), ``destinationEvent`` (a frame sent to a former owner, or a sender
@@ -82,7 +83,9 @@ public final class NeighborTable {
         /// The challenger must send from the address over at least this span (first to latest
         /// frame, ns): one stray frame, or one frame seen at two vantage points, claims nothing.
         public var minUse: Int64
-        /// ... within this time of its first frame (ns); later, the challenge starts over.
+        /// That use must come within this time of its first frame (ns); later frames start a new
+        /// challenge. A second non-owner MAC sending from the address within it makes the
+        /// challenge contested: nobody takes the address over.
         public var window: Int64
         /// A MAC seen sending from this many distinct source addresses of a family that it does
         /// not own, besides the address in question, is a router and claims nothing.
