@@ -216,6 +216,10 @@ public struct NeighborEvents: OptionSet, Sendable, Hashable {
 struct NeighborState {
     let limits: NeighborTable.Limits
     let dataPlane: NeighborTable.DataPlaneRules
+    /// `dataPlane.enabled`, kept apart: read on the data path without touching the rules' closure.
+    let claimsEnabled: Bool
+    /// `dataPlane.window`, likewise.
+    let claimWindow: Int64
     var addresses: BoundedMap<NeighborKey, AddressRecord>
     var senders: BoundedMap<SenderKey, SenderRecord>
     var stations: BoundedMap<StationKey, StationRecord>
@@ -230,6 +234,8 @@ struct NeighborState {
     init(limits: NeighborTable.Limits, dataPlane: NeighborTable.DataPlaneRules) {
         self.limits = limits
         self.dataPlane = dataPlane
+        claimsEnabled = dataPlane.enabled
+        claimWindow = dataPlane.window
         addresses = BoundedMap(capacity: limits.addresses, approximateRecency: true)
         senders = BoundedMap(capacity: limits.senders, approximateRecency: true)
         stations = BoundedMap(capacity: limits.stations, approximateRecency: true)
@@ -329,7 +335,7 @@ struct NeighborState {
                 }
             }
         } else if challenges > 0, let pending = addresses[slot: addressSlot].challenger {
-            if reference.time - pending.first.time > dataPlane.window {
+            if reference.time - pending.first.time > claimWindow {
                 setChallenger(nil, slot: addressSlot)
             } else if pending.mac != sourceMAC, !pending.contested {
                 challenger = pending.mac
@@ -385,7 +391,8 @@ struct NeighborState {
     private mutating func refreshSource(slot: Int, mac: MACAddress, reference: FrameReference, hopLimit: UInt8 = 0) -> Bool {
         let count = addresses[slot: slot].history.count
         guard count > 0 else { return false }
-        if addresses[slot: slot].history[count - 1].mac == mac {
+        let owner = addresses[slot: slot].history[count - 1].mac
+        if owner == mac {
             addresses[slot: slot].history[count - 1].lastSeen = reference
             addresses[slot: slot].history[count - 1].dataFrames &+= 1
             return true
@@ -404,31 +411,29 @@ struct NeighborState {
                 key: record.key, mac: mac, owner: record.history[count - 1].mac, reference: reference)
             return false
         }
-        guard hopLimit != 0, dataPlane.enabled else { return false }
-        return challenge(slot: slot, mac: mac, hopLimit: hopLimit, reference: reference)
+        // A router's forwarded frames (TTL already decremented) are the common case here.
+        guard claimsEnabled, NeighborTable.DataPlaneRules.isInitialHopLimit(hopLimit) else { return false }
+        return challenge(slot: slot, mac: mac, owner: owner, reference: reference)
     }
 
     /// A frame from the address in `slot` by `mac`, which never owned it: a data-plane claim in
     /// the making (``NeighborTable/DataPlaneRules``). True when it made `mac` the owner.
     @inline(never)
-    private mutating func challenge(slot: Int, mac: MACAddress, hopLimit: UInt8, reference: FrameReference) -> Bool {
-        // Cheapest and most common rejections first: a router's forwarded frames (TTL already
-        // decremented), then what the station table knows about the sender.
-        guard mac.isUnicast, !mac.isZero, NeighborTable.DataPlaneRules.isInitialHopLimit(hopLimit) else { return false }
+    private mutating func challenge(slot: Int, mac: MACAddress, owner: MACAddress, reference: FrameReference) -> Bool {
+        guard mac.isUnicast, !mac.isZero else { return false }
         let key = addresses.key(at: slot)
-        if let station = stations.slot(of: StationKey(vlan: key.vlan, mac: mac)) {
-            // A redundancy speaker, a host with an address of its own in this family (a router's
-            // interface, a direct-server-return real server, a second NIC), or a router.
-            guard stations[slot: station].roles.isEmpty, stations[slot: station].ownedAddresses(sameFamilyAs: key.address) == 0,
-                stations[slot: station].foreignSourceCount(sameFamilyAs: key.address) < dataPlane.routerSources
-            else {
-                if addresses[slot: slot].challenger?.mac == mac { setChallenger(nil, slot: slot) }
-                return false
-            }
+        // A redundancy speaker, a host with an address of its own in this family (a router's
+        // interface, a direct-server-return real server, a second NIC), or a router.
+        if let station = stations[key: StationKey(vlan: key.vlan, mac: mac)],
+            station.isRedundancySpeaker || station.ownedAddresses(sameFamilyAs: key.address) > 0
+                || station.foreignSourceCount(sameFamilyAs: key.address) >= dataPlane.routerSources
+        {
+            if challenges > 0, addresses[slot: slot].challenger?.mac == mac { setChallenger(nil, slot: slot) }
+            return false
         }
         // A VRRP/CARP/HSRP virtual IP (the vip.* detectors' domain), MACs shared by design.
-        guard let owner = addresses[slot: slot].history.last?.mac, addresses[slot: slot].redundancy.isEmpty,
-            addresses[slot: slot].advertisers.isEmpty, !dataPlane.isShared(mac), !dataPlane.isShared(owner)
+        guard addresses[slot: slot].redundancy.isEmpty, addresses[slot: slot].advertisers.isEmpty,
+            !dataPlane.isShared(mac), !dataPlane.isShared(owner)
         else { return false }
         // Windows NLB unicast mode masks each host's frames as 02:h:a:b:c:d for cluster a.b.c.d.
         if let ipv4 = key.address.ipv4, NLBClusterMAC.maskedSource(mac, clusterIP: ipv4) != nil { return false }
