@@ -341,7 +341,7 @@ public final class DuplicateAddressDetector: ConfigurableDetector {
         let remedy =
             ipv6
             ? "Find both hosts (switch MAC table: `show mac address-table address <mac>`) and give one another address; the host whose DAD failed has the address in state dadfailed (`ip -6 addr show`) and does not use it. Check for cloned VMs with the same interface identifier or static addresses."
-            : "Find both hosts (switch MAC table: `show mac address-table address <mac>`) and give one another address; check DHCP scopes against static assignments and reservations (a DHCP client that probed first declines the address). If \(ip) is a cluster VIP, make sure only one node holds it (split brain) and that the old node removed it. If both MACs are NICs of one Linux host on this segment (ARP flux), set net.ipv4.conf.all.arp_ignore=1 and arp_announce=2."
+            : "Find both hosts (switch MAC table: `show mac address-table address <mac>`) and give one another address; check DHCP scopes against static assignments and reservations (a DHCP client that probed first declines the address). If \(ip) is a cluster VIP, make sure only one node holds it (split brain) and that the old node removed it. If both MACs are NICs of one Linux host on this segment (ARP flux), set net.ipv4.conf.all.arp_ignore=1 and arp_announce=2; if they are slaves of one balance-tlb/alb bond (which sends from every slave's MAC), list them in allow.virtual_macs."
         return Finding(
             kind: ipv6 ? Self.ndpKind : Self.arpKind, severity: .critical, start: contest.first.time,
             end: contest.last.time, summary: summary, ips: [ip], macs: [a, b], vlan: key.vlan,
