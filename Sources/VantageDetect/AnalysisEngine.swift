@@ -35,7 +35,7 @@ public final class AnalysisEngine {
         } else {
             nextTick = time + Self.tickInterval
         }
-        state.neighbors.observe(observation)
+        let events = state.neighbors.observe(observation)
         let interest = ObservationInterest.of(observation.packet)
         guard !interest.isEmpty else { return }
         // Virtual-IP groups need adverts, ARP and pfsync (CARP peers) only: keep the data plane cheap.
@@ -44,7 +44,9 @@ public final class AnalysisEngine {
         {
             state.virtualIPs.observe(observation)
         }
-        for index in detectors.indices where interests[index].contains(interest) {
+        // A detector hears the frame when it wants the frame's class, or any frame with a claim.
+        let heard = events.hasClaim ? interest.union(.neighborClaim) : interest
+        for index in detectors.indices where !interests[index].isDisjoint(with: heard) {
             detectors[index].observe(observation, state: state, sink: sink)
         }
     }

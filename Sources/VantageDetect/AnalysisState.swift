@@ -18,7 +18,8 @@ public final class AnalysisState {
     public init(configuration: AnalysisConfiguration, vantageNames: [String]) {
         self.configuration = configuration
         self.vantageNames = vantageNames
-        self.neighbors = NeighborTable(limits: TableSaturationDetector.limits(configuration))
+        self.neighbors = NeighborTable(
+            limits: TableSaturationDetector.limits(configuration), dataPlane: NeighborMovedDetector.dataPlaneRules(configuration))
         self.virtualIPs = VirtualIPGroups()
     }
 

@@ -37,6 +37,10 @@ public struct ObservationInterest: OptionSet, Sendable, Hashable {
     public static let redundancy = ObservationInterest(rawValue: 1 << 3)
     /// Windows NLB heartbeats.
     public static let nlb = ObservationInterest(rawValue: 1 << 4)
+    /// Any frame that made the ``NeighborTable`` take in an ownership claim (``NeighborTable/claim``):
+    /// ARP/NDP, and the rare IP frame that confirms a data-plane claim, so a detector of owner
+    /// changes need not be called on every IP frame.
+    public static let neighborClaim = ObservationInterest(rawValue: 1 << 5)
     /// Everything.
     public static let all = ObservationInterest(rawValue: .max)
 

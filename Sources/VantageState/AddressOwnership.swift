@@ -24,7 +24,9 @@ public enum ClaimKind: UInt8, Sendable, Hashable, CaseIterable, CustomStringConv
     case solicitationSource
     /// A duplicate address detection probe (NS from `::`) for the address: not a claim.
     case dadProbe
-    /// An IP frame sent from the address: refreshes a known owner, never makes one.
+    /// IP frames sent from the address by a MAC that did not own it, with no ARP/NDP claim: a
+    /// data-plane claim, made only under ``NeighborTable/DataPlaneRules`` (the seed-004 cloud
+    /// reuse, where the provider answers ARP and the new host never sends any).
     case dataPlane
 
     /// Whether the claim announces the address to everyone (gratuitous ARP, RFC 5227
@@ -153,6 +155,24 @@ public struct OwnershipInterval: Sendable, Hashable {
     public var isCurrent: Bool { end == nil }
 }
 
+/// A MAC sending IP frames from an address that another MAC owns, while the table decides
+/// whether it is the address's new owner (``NeighborTable/DataPlaneRules``).
+public struct DataPlaneChallenger: Sendable, Hashable {
+    /// The sending MAC.
+    public var mac: MACAddress
+    /// Its first frame from the address in this challenge (the start of its tenure if confirmed).
+    public var first: FrameReference
+    /// Its latest frame from the address.
+    public var last: FrameReference
+    /// Its frames from the address in this challenge (copies seen at several vantage points count
+    /// each).
+    public var frames: UInt32
+    /// Another non-owner MAC sent from the address during the challenge too: several MACs share
+    /// the address as a source (direct server return, anycast, a bond's slaves), so none of them
+    /// takes it over until the challenge window ends.
+    public var contested: Bool
+}
+
 /// The latest conflict probe (ARP probe or DAD NS) for an address.
 public struct ProbeRecord: Sendable, Hashable {
     /// The probing MAC.
@@ -185,6 +205,9 @@ public struct AddressRecord: Sendable {
     /// MACs that sent an advert naming the address (Ethernet source, and the owner of the
     /// advert's IP source when different), at most four.
     public internal(set) var advertisers: [MACAddress]
+    /// A MAC other than the owner sending IP frames from the address, not yet confirmed as its
+    /// new owner (``NeighborTable/DataPlaneRules``).
+    public internal(set) var challenger: DataPlaneChallenger?
 
     init(key: NeighborKey) {
         self.key = key
@@ -194,6 +217,7 @@ public struct AddressRecord: Sendable {
         redundancy = []
         redundancyGroup = 0
         advertisers = []
+        challenger = nil
     }
 
     /// The current owner's tenure.
@@ -228,17 +252,26 @@ public struct AddressRecord: Sendable {
     public func isAdvertised(by mac: MACAddress) -> Bool { advertisers.contains(mac) }
 }
 
-/// What the table knows about one MAC in one VLAN (from ARP, NDP and redundancy adverts only:
-/// the data plane does not touch this table).
+/// What the table knows about one MAC in one VLAN: from ARP, NDP and redundancy adverts, and
+/// from the data plane only the source addresses it forwards (``foreignSources``; a record made
+/// for that alone has no claims and owns nothing).
 public struct StationRecord: Sendable {
     /// The MAC and its VLAN.
     public let key: StationKey
-    /// The first ARP/NDP/advert frame from this MAC.
+    /// The first frame that made the table note this MAC (ARP/NDP/advert, or an IP frame from
+    /// an address it does not own).
     public internal(set) var firstSeen: FrameReference
-    /// The latest ARP/NDP/advert frame from this MAC.
+    /// The latest ARP/NDP/advert frame from this MAC (or the latest frame of a confirmed
+    /// data-plane claim).
     public internal(set) var lastSeen: FrameReference
     /// Addresses this MAC currently owns in the address table.
     public internal(set) var ownedAddresses: Int
+    /// How many of them are IPv6 addresses.
+    public internal(set) var ownedIPv6Addresses: Int
+    /// Source addresses this MAC sent IP frames from that it does not own (off-link or unknown
+    /// addresses, or addresses owned by other MACs), at most ``foreignSourceLimit`` per family:
+    /// several mean a router forwarding other hosts' traffic.
+    public internal(set) var foreignSources: [NeighborAddress]
     /// ARP/NDP claims by this MAC.
     public internal(set) var claims: UInt32
     /// Redundancy protocols this MAC speaks (as an advert's Ethernet source, or as the owner of
@@ -258,6 +291,8 @@ public struct StationRecord: Sendable {
         firstSeen = reference
         lastSeen = reference
         ownedAddresses = 0
+        ownedIPv6Addresses = 0
+        foreignSources = []
         claims = 0
         roles = []
         lastAdvertisement = nil
@@ -267,4 +302,25 @@ public struct StationRecord: Sendable {
 
     /// Whether this MAC advertises VRRP, CARP or HSRP.
     public var isRedundancySpeaker: Bool { !roles.isEmpty }
+
+    /// Foreign source addresses kept per family.
+    public static let foreignSourceLimit = 4
+
+    /// Addresses of `address`'s family this MAC owns.
+    public func ownedAddresses(sameFamilyAs address: NeighborAddress) -> Int {
+        address.isIPv6 ? ownedIPv6Addresses : ownedAddresses - ownedIPv6Addresses
+    }
+
+    /// Distinct foreign source addresses of `address`'s family, other than `address`.
+    public func foreignSourceCount(sameFamilyAs address: NeighborAddress) -> Int {
+        foreignSources.count { $0.isIPv6 == address.isIPv6 && $0 != address }
+    }
+
+    /// Notes a foreign source address (up to ``foreignSourceLimit`` per family).
+    mutating func noteForeignSource(_ address: NeighborAddress) {
+        guard !foreignSources.contains(address),
+            foreignSources.count(where: { $0.isIPv6 == address.isIPv6 }) < Self.foreignSourceLimit
+        else { return }
+        foreignSources.append(address)
+    }
 }

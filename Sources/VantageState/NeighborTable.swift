@@ -9,17 +9,28 @@ import VantageWire
 ///   order give the same state.
 /// - **VLAN-scoped, fixed-size keys.** An address is ``NeighborKey`` (VLAN + IPv4 as UInt32 or
 ///   IPv6 as two UInt64); MACs are UInt64.
-/// - **Addresses are learned from ARP/NDP only.** Owners come from ARP sender pairs (requests,
+/// - **Addresses are learned from ARP/NDP.** Owners come from ARP sender pairs (requests,
 ///   replies, gratuitous ARP, announcements; never from 0.0.0.0 probes, which are recorded as
 ///   probes for the target), NS source + SLLA (source not `::`) and NA target + TLLA. An IP
-///   frame only refreshes the liveness of a MAC that already owns (or owned) its source
-///   address: a router's MAC that carries many off-link source IPs never owns them.
+///   frame refreshes the liveness of a MAC that owns (or owned) its source address; it never
+///   makes an address known, so a router's MAC that carries many off-link source IPs never
+///   owns them.
+/// - **The data plane can move a known address** (``DataPlaneRules``): a MAC B that is not the
+///   owner A and not a former owner, sends IP frames from A's address with a host's initial TTL,
+///   owns no other address of that family, forwards no other sources, speaks no redundancy
+///   protocol, is not shared by design, and keeps using the address for `minUse` within
+///   `window`, becomes the owner (kind ``ClaimKind/dataPlane``; its tenure starts at its first
+///   frame). Until then it is the address's ``AddressRecord/challenger`` and frames sent to A are
+///   flagged (``DestinationEvent/challenger``) so a stale cache can be shown from the start.
 /// - **Bounded.** Three ``BoundedMap``s (addresses, senders, stations), each with a capacity,
 ///   least-recently-seen eviction (approximate: an entry seen at least once per quarter of the
 ///   capacity's worth of operations is never evicted) and an eviction count (``usage``); each
 ///   address keeps its latest ``Limits/historyPerAddress`` tenures.
 /// - **Lean data plane.** Per IP frame at most three hash lookups (source address, destination
-///   address, sender entry), in-place updates, no allocation once an entry exists.
+///   address, sender entry), in-place updates, no allocation once an entry exists. Extra work
+///   (a station lookup) only for a frame whose source address is owned by another MAC (after a
+///   TTL test that rejects forwarded frames), and at most four times per sender entry for a
+///   sender whose source addresses are not its own.
 ///
 /// Events for the observation just taken in (``events`` says which are set): ``claim``
 /// (ARP/NDP claim or probe), ``destinationEvent`` (a frame sent to a former owner, or a sender
@@ -65,6 +76,47 @@ public final class NeighborTable {
         public var evictions: Int
     }
 
+    /// When IP frames may move an address to their sender's MAC (see the contract above).
+    public struct DataPlaneRules: Sendable {
+        /// Whether the data plane may move addresses at all.
+        public var enabled: Bool
+        /// The challenger must send from the address over at least this span (first to latest
+        /// frame, ns): one stray frame, or one frame seen at two vantage points, claims nothing.
+        public var minUse: Int64
+        /// That use must come within this time of its first frame (ns); later frames start a new
+        /// challenge. A second non-owner MAC sending from the address within it makes the
+        /// challenge contested: nobody takes the address over.
+        public var window: Int64
+        /// A MAC seen sending from this many distinct source addresses of a family that it does
+        /// not own, besides the address in question, is a router and claims nothing.
+        public var routerSources: Int
+        /// MACs shared by design (virtual MACs, proxy-ARP routers, multicast): they neither claim
+        /// an address from the data plane nor lose one to it.
+        public var isShared: @Sendable (MACAddress) -> Bool
+
+        /// Rules with the given values.
+        public init(
+            enabled: Bool = true, minUse: Int64 = 500_000_000, window: Int64 = 10_000_000_000, routerSources: Int = 2,
+            isShared: @escaping @Sendable (MACAddress) -> Bool = { $0.isMulticast }
+        ) {
+            self.enabled = enabled
+            self.minUse = max(0, minUse)
+            self.window = max(self.minUse, window)
+            self.routerSources = max(1, routerSources)
+            self.isShared = isShared
+        }
+
+        /// The built-in rules: 0.5 s of use within 10 s, routers from 2 foreign sources on,
+        /// multicast MACs shared.
+        public static let standard = DataPlaneRules()
+
+        /// IPv4 TTLs / IPv6 hop limits that stacks start with (32, 64, 128, 255): a frame with
+        /// one of them was sent by its Ethernet source; a router's forwarded frames carry less.
+        @inlinable public static func isInitialHopLimit(_ value: UInt8) -> Bool {
+            value == 64 || value == 128 || value == 255 || value == 32
+        }
+    }
+
     /// The capacities in force.
     public let limits: Limits
     // All state lives in one struct, mutated through one access per observation (each access to
@@ -83,13 +135,17 @@ public final class NeighborTable {
     public var formerOwnerSource: FormerOwnerSource? { state.formerOwnerSource }
 
     /// An empty table.
-    public init(limits: Limits = .standard) {
+    public init(limits: Limits = .standard, dataPlane: DataPlaneRules = .standard) {
         self.limits = limits
-        state = NeighborState(limits: limits)
+        state = NeighborState(limits: limits, dataPlane: dataPlane)
     }
 
-    /// Takes in one observation.
-    public func observe(_ observation: Observation) { state.observe(observation) }
+    /// Takes in one observation; returns the events it produced (as ``events``).
+    @discardableResult
+    public func observe(_ observation: Observation) -> NeighborEvents {
+        state.observe(observation)
+        return state.events
+    }
 
     // MARK: - Queries (none of them changes recency)
 
@@ -150,22 +206,36 @@ public struct NeighborEvents: OptionSet, Sendable, Hashable {
     public static let destination = NeighborEvents(rawValue: 1 << 1)
     /// ``NeighborTable/formerOwnerSource`` is set.
     public static let formerOwnerSource = NeighborEvents(rawValue: 1 << 2)
+
+    /// Whether ``claim`` is in the set (inlinable: tested on every frame).
+    @inlinable public var hasClaim: Bool { rawValue & 1 != 0 }
 }
 
 /// The table's state and the logic that updates it, kept in one struct so an observation is
 /// one exclusive access (see ``NeighborTable``).
 struct NeighborState {
     let limits: NeighborTable.Limits
+    let dataPlane: NeighborTable.DataPlaneRules
+    /// `dataPlane.enabled`, kept apart: read on the data path without touching the rules' closure.
+    let claimsEnabled: Bool
+    /// `dataPlane.window`, likewise.
+    let claimWindow: Int64
     var addresses: BoundedMap<NeighborKey, AddressRecord>
     var senders: BoundedMap<SenderKey, SenderRecord>
     var stations: BoundedMap<StationKey, StationRecord>
     var events: NeighborEvents = []
+    /// Address records with a ``AddressRecord/challenger`` (the data plane reads a record's
+    /// challenger only while this is non-zero).
+    var challenges = 0
     var claim: NeighborClaim? { didSet { if claim != nil { events.insert(.claim) } } }
     var destinationEvent: DestinationEvent? { didSet { if destinationEvent != nil { events.insert(.destination) } } }
     var formerOwnerSource: FormerOwnerSource? { didSet { if formerOwnerSource != nil { events.insert(.formerOwnerSource) } } }
 
-    init(limits: NeighborTable.Limits) {
+    init(limits: NeighborTable.Limits, dataPlane: NeighborTable.DataPlaneRules) {
         self.limits = limits
+        self.dataPlane = dataPlane
+        claimsEnabled = dataPlane.enabled
+        claimWindow = dataPlane.window
         addresses = BoundedMap(capacity: limits.addresses, approximateRecency: true)
         senders = BoundedMap(capacity: limits.senders, approximateRecency: true)
         stations = BoundedMap(capacity: limits.stations, approximateRecency: true)
@@ -209,7 +279,7 @@ struct NeighborState {
             }
             observeData(
                 source: NeighborAddress(header.source), destination: NeighborAddress(header.destination),
-                observation: observation)
+                hopLimit: header.ttl, observation: observation)
         case .ipv6(let header, _):
             switch observation.packet.transport {
             case .neighborDiscovery(_, let message):
@@ -228,7 +298,7 @@ struct NeighborState {
             }
             observeData(
                 source: NeighborAddress(header.source), destination: NeighborAddress(header.destination),
-                observation: observation)
+                hopLimit: header.hopLimit, observation: observation)
         default:
             return
         }
@@ -237,14 +307,14 @@ struct NeighborState {
     // MARK: - Data plane (the hot path)
 
     private mutating func observeData(
-        source: NeighborAddress, destination: NeighborAddress, observation: Observation
+        source: NeighborAddress, destination: NeighborAddress, hopLimit: UInt8, observation: Observation
     ) {
         guard let sourceMAC = observation.packet.sourceMAC else { return }
         let vlan = observation.vlan
         let reference = observation.reference
         var sourceOwned = false
         if source.isUnicastHost, let slot = addresses.find(NeighborKey(vlan: vlan, address: source)) {
-            sourceOwned = refreshSource(slot: slot, mac: sourceMAC, reference: reference)
+            sourceOwned = refreshSource(slot: slot, mac: sourceMAC, reference: reference, hopLimit: hopLimit)
         }
         guard let destinationMAC = observation.packet.destinationMAC, destinationMAC.isUnicast, destination.isUnicastHost,
             let addressSlot = addresses.find(NeighborKey(vlan: vlan, address: destination))
@@ -253,6 +323,8 @@ struct NeighborState {
         guard count > 0 else { return }
         let owner = addresses[slot: addressSlot].history[count - 1].mac
         var isFormerOwner = false
+        var challenger: MACAddress?
+        var challengeStart: FrameReference?
         if destinationMAC != owner {
             var index = count - 1
             while index > 0 {
@@ -262,12 +334,25 @@ struct NeighborState {
                     break
                 }
             }
+        } else if challenges > 0, let pending = addresses[slot: addressSlot].challenger {
+            if reference.time - pending.first.time > claimWindow {
+                setChallenger(nil, slot: addressSlot)
+            } else if pending.mac != sourceMAC, !pending.contested {
+                challenger = pending.mac
+                challengeStart = pending.first
+            }
         }
         let key = SenderKey(vlan: vlan, sender: sourceMAC, address: destination)
         var switchedFrom: MACAddress?
         if let slot = senders.find(key) {
             switchedFrom = useSender(slot: slot, destinationMAC: destinationMAC, reference: reference)
-            if sourceOwned { senders[slot: slot].senderAddress = source }
+            if sourceOwned {
+                senders[slot: slot].senderAddress = source
+            } else if Int(senders[slot: slot].foreignSourceNotes) < StationRecord.foreignSourceLimit,
+                senders[slot: slot].foreignSource != source
+            {
+                noteForeignSource(senderSlot: slot, source: source, reference: reference)
+            }
         } else {
             var record = SenderRecord(key: key)
             record.destinationMAC = destinationMAC
@@ -275,20 +360,39 @@ struct NeighborState {
             record.lastFrame = reference
             record.frames = 1
             if sourceOwned { record.senderAddress = source }
-            senders.insert(key, record)
+            let slot = senders.insert(key, record).slot
+            if !sourceOwned { noteForeignSource(senderSlot: slot, source: source, reference: reference) }
         }
-        if isFormerOwner || switchedFrom != nil {
+        if isFormerOwner || switchedFrom != nil || challenger != nil {
             destinationEvent = DestinationEvent(
                 sender: key, reference: reference, destinationMAC: destinationMAC, owner: owner,
-                isFormerOwner: isFormerOwner, switchedFrom: switchedFrom)
+                isFormerOwner: isFormerOwner, switchedFrom: switchedFrom, challenger: challenger,
+                challengeStart: challengeStart)
         }
     }
 
-    /// Refreshes the tenure of `mac` for the address in `slot`; true when `mac` is the owner.
-    private mutating func refreshSource(slot: Int, mac: MACAddress, reference: FrameReference) -> Bool {
+    /// Records that the sender of the entry in `senderSlot` sent from `source`, an address it does
+    /// not own; the first ``StationRecord/foreignSourceLimit`` changes of that address per entry
+    /// go to the sender's station (a router costs a few station updates per destination, not one
+    /// per frame; after that the entry stops tracking).
+    @inline(never)
+    private mutating func noteForeignSource(senderSlot slot: Int, source: NeighborAddress, reference: FrameReference) {
+        guard source.isUnicastHost, Int(senders[slot: slot].foreignSourceNotes) < StationRecord.foreignSourceLimit else { return }
+        senders[slot: slot].foreignSource = source
+        senders[slot: slot].foreignSourceNotes += 1
+        let key = senders.key(at: slot)
+        let station = stationSlot(StationKey(vlan: key.vlan, mac: key.sender), reference: reference)
+        stations[slot: station].noteForeignSource(source)
+    }
+
+    /// Refreshes the tenure of `mac` for the address in `slot`; true when `mac` is the owner
+    /// (also when this frame made it the owner: IP data frames pass their TTL / hop limit and may
+    /// claim the address, ``NeighborTable/DataPlaneRules``; 0 claims nothing).
+    private mutating func refreshSource(slot: Int, mac: MACAddress, reference: FrameReference, hopLimit: UInt8 = 0) -> Bool {
         let count = addresses[slot: slot].history.count
         guard count > 0 else { return false }
-        if addresses[slot: slot].history[count - 1].mac == mac {
+        let owner = addresses[slot: slot].history[count - 1].mac
+        if owner == mac {
             addresses[slot: slot].history[count - 1].lastSeen = reference
             addresses[slot: slot].history[count - 1].dataFrames &+= 1
             return true
@@ -307,7 +411,50 @@ struct NeighborState {
                 key: record.key, mac: mac, owner: record.history[count - 1].mac, reference: reference)
             return false
         }
-        return false
+        // A router's forwarded frames (TTL already decremented) are the common case here.
+        guard claimsEnabled, NeighborTable.DataPlaneRules.isInitialHopLimit(hopLimit) else { return false }
+        return challenge(slot: slot, mac: mac, owner: owner, reference: reference)
+    }
+
+    /// A frame from the address in `slot` by `mac`, which never owned it: a data-plane claim in
+    /// the making (``NeighborTable/DataPlaneRules``). True when it made `mac` the owner.
+    @inline(never)
+    private mutating func challenge(slot: Int, mac: MACAddress, owner: MACAddress, reference: FrameReference) -> Bool {
+        guard mac.isUnicast, !mac.isZero else { return false }
+        let key = addresses.key(at: slot)
+        // A redundancy speaker, a host with an address of its own in this family (a router's
+        // interface, a direct-server-return real server, a second NIC), or a router.
+        if let station = stations[key: StationKey(vlan: key.vlan, mac: mac)],
+            station.isRedundancySpeaker || station.ownedAddresses(sameFamilyAs: key.address) > 0
+                || station.foreignSourceCount(sameFamilyAs: key.address) >= dataPlane.routerSources
+        {
+            if challenges > 0, addresses[slot: slot].challenger?.mac == mac { setChallenger(nil, slot: slot) }
+            return false
+        }
+        // A VRRP/CARP/HSRP virtual IP (the vip.* detectors' domain), MACs shared by design.
+        guard addresses[slot: slot].redundancy.isEmpty, addresses[slot: slot].advertisers.isEmpty,
+            !dataPlane.isShared(mac), !dataPlane.isShared(owner)
+        else { return false }
+        // Windows NLB unicast mode masks each host's frames as 02:h:a:b:c:d for cluster a.b.c.d.
+        if let ipv4 = key.address.ipv4, NLBClusterMAC.maskedSource(mac, clusterIP: ipv4) != nil { return false }
+        let time = reference.time
+        guard var pending = addresses[slot: slot].challenger, time - pending.first.time <= dataPlane.window else {
+            setChallenger(DataPlaneChallenger(mac: mac, first: reference, last: reference, frames: 1, contested: false), slot: slot)
+            return false
+        }
+        pending.last = reference
+        if pending.mac != mac {
+            pending.contested = true
+        } else {
+            pending.frames &+= 1
+        }
+        guard pending.mac == mac, !pending.contested, time - pending.first.time >= dataPlane.minUse else {
+            addresses[slot: slot].challenger = pending
+            return false
+        }
+        setChallenger(nil, slot: slot)
+        learn(key, mac: mac, kind: .dataPlane, reference: pending.first, seen: reference, dataFrames: pending.frames - 1)
+        return true
     }
 
     /// Records a frame to `destinationMAC`; returns the previous MAC when the sender switched.
@@ -453,13 +600,25 @@ struct NeighborState {
     private mutating func addressSlot(_ key: NeighborKey) -> Int {
         if let slot = addresses.find(key) { return slot }
         let (slot, evicted) = addresses.insert(key, AddressRecord(key: key))
+        if let evicted, evicted.value.challenger != nil { challenges -= 1 }
         if let evicted, let owner = evicted.value.history.last {
-            let stationKey = StationKey(vlan: evicted.key.vlan, mac: owner.mac)
-            if let station = stations.slot(of: stationKey), stations[slot: station].ownedAddresses > 0 {
-                stations[slot: station].ownedAddresses -= 1
-            }
+            disown(StationKey(vlan: evicted.key.vlan, mac: owner.mac), evicted.key.address)
         }
         return slot
+    }
+
+    /// Sets (or clears) the challenger of the address in `slot`, keeping ``challenges`` exact.
+    private mutating func setChallenger(_ challenger: DataPlaneChallenger?, slot: Int) {
+        let had = addresses[slot: slot].challenger != nil
+        addresses[slot: slot].challenger = challenger
+        if had != (challenger != nil) { challenges += had ? -1 : 1 }
+    }
+
+    /// Counts `address` out of the station's owned addresses.
+    private mutating func disown(_ key: StationKey, _ address: NeighborAddress) {
+        guard let station = stations.slot(of: key), stations[slot: station].ownedAddresses > 0 else { return }
+        stations[slot: station].ownedAddresses -= 1
+        if address.isIPv6, stations[slot: station].ownedIPv6Addresses > 0 { stations[slot: station].ownedIPv6Addresses -= 1 }
     }
 
     /// The slot of a station, inserting it when new.
@@ -468,9 +627,12 @@ struct NeighborState {
         return stations.insert(key, StationRecord(key: key, reference: reference)).slot
     }
 
-    /// Takes in an ARP/NDP ownership claim of `key` by `mac`.
+    /// Takes in an ownership claim of `key` by `mac`: ARP/NDP, or a confirmed data-plane claim
+    /// (then `reference` is the challenger's first frame, `seen` its latest and `dataFrames` the
+    /// frames in between).
     private mutating func learn(
-        _ key: NeighborKey, mac: MACAddress, kind: ClaimKind, reference: FrameReference, answersProbe: Bool = false
+        _ key: NeighborKey, mac: MACAddress, kind: ClaimKind, reference: FrameReference, answersProbe: Bool = false,
+        seen: FrameReference? = nil, dataFrames: UInt32 = 0
     ) {
         guard key.address.isUnicastHost, !mac.isZero, !mac.isBroadcast else { return }
         let slot = addressSlot(key)
@@ -490,21 +652,25 @@ struct NeighborState {
                 previous = ended
                 changed = true
                 addresses[slot: slot].changes &+= 1
-                if let old = stations.slot(of: StationKey(vlan: key.vlan, mac: ended.mac)),
-                    stations[slot: old].ownedAddresses > 0
-                {
-                    stations[slot: old].ownedAddresses -= 1
-                }
+                setChallenger(nil, slot: slot)
+                disown(StationKey(vlan: key.vlan, mac: ended.mac), key.address)
                 if count >= limits.historyPerAddress { addresses[slot: slot].history.removeFirst() }
             }
             let serial = addresses[slot: slot].changes &+ 1
-            addresses[slot: slot].history.append(
-                OwnershipInterval(mac: mac, serial: serial, claim: reference, kind: kind))
+            var interval = OwnershipInterval(mac: mac, serial: serial, claim: reference, kind: kind)
+            if let seen {
+                interval.lastSeen = seen
+                interval.dataFrames = dataFrames
+            }
+            addresses[slot: slot].history.append(interval)
         }
         let station = stationSlot(StationKey(vlan: key.vlan, mac: mac), reference: reference)
         stations[slot: station].claims &+= 1
-        stations[slot: station].lastSeen = reference
-        if changed || count == 0 { stations[slot: station].ownedAddresses += 1 }
+        stations[slot: station].lastSeen = seen ?? reference
+        if changed || count == 0 {
+            stations[slot: station].ownedAddresses += 1
+            if key.address.isIPv6 { stations[slot: station].ownedIPv6Addresses += 1 }
+        }
         claim = NeighborClaim(
             key: key, mac: mac, kind: kind, reference: reference, isFirstOwner: count == 0, changedOwner: changed,
             previous: previous, answersProbe: answersProbe)

@@ -36,6 +36,13 @@ public struct SenderRecord: Sendable {
     public internal(set) var lastAnswer: FrameReference?
     /// The MAC that answer gave.
     public internal(set) var lastAnswerMAC: MACAddress
+    /// The source address of the sender's latest frame for the address that it does not own
+    /// (nil while every frame came from its own address).
+    public internal(set) var foreignSource: NeighborAddress?
+    /// Changes of that foreign source passed on to the sender's ``StationRecord/foreignSources``
+    /// (at most ``StationRecord/foreignSourceLimit`` per record, so a router costs the station
+    /// table a few updates per destination, not one per frame).
+    public internal(set) var foreignSourceNotes: UInt8
 
     init(key: SenderKey) {
         self.key = key
@@ -54,11 +61,14 @@ public struct SenderRecord: Sendable {
         resolutions = 0
         lastAnswer = nil
         lastAnswerMAC = .zero
+        foreignSource = nil
+        foreignSourceNotes = 0
     }
 }
 
 /// A notable data-plane fact about the current observation's destination: the sender used a
-/// MAC that owned the address before (not the current owner), or changed the MAC it uses.
+/// MAC that owned the address before (not the current owner), or the owner while another MAC
+/// is taking the address over from the data plane (``challenger``), or changed the MAC it uses.
 public struct DestinationEvent: Sendable {
     /// The sender, VLAN and destination address.
     public var sender: SenderKey
@@ -72,6 +82,11 @@ public struct DestinationEvent: Sendable {
     public var isFormerOwner: Bool
     /// The MAC the sender used before this frame, when this frame switched to a new one.
     public var switchedFrom: MACAddress?
+    /// The frame went to the current owner while this MAC was sending from the address (a
+    /// pending data-plane claim, ``AddressRecord/challenger``): stale if the claim is confirmed.
+    public var challenger: MACAddress?
+    /// The challenger's first frame from the address (its tenure's start if confirmed).
+    public var challengeStart: FrameReference?
 }
 
 /// A data-plane frame sent from an address by a MAC that owned the address before, while

@@ -17,7 +17,9 @@ import VantageWire
         var frame = 0
         var time = 0.0
 
-        init(limits: NeighborTable.Limits = .standard) { table = NeighborTable(limits: limits) }
+        init(limits: NeighborTable.Limits = .standard, rules: NeighborTable.DataPlaneRules = .standard) {
+            table = NeighborTable(limits: limits, dataPlane: rules)
+        }
 
         mutating func feed(_ bytes: [UInt8], at seconds: Double? = nil, vlan: UInt16 = 0) {
             frame += 1
@@ -130,6 +132,142 @@ import VantageWire
         // Events last one observation.
         feed.feed(FrameBuilder.icmpEchoRequest(from: server.host, to: newHost.host, sequence: 4), at: 104)
         #expect(feed.table.formerOwnerSource == nil && feed.table.destinationEvent == nil && feed.table.claim == nil)
+    }
+
+    // MARK: - Data-plane claims
+
+    /// A table where the old host owns 10.0.0.20 (ARP) and talked to the server until t = 1.
+    private func reusedAddress(rules: NeighborTable.DataPlaneRules = .standard) -> Feeder {
+        var feed = Feeder(limits: .standard, rules: rules)
+        feed.feed(FrameBuilder.arpRequest(from: oldHost.mac, ip: oldHost.ip, asking: server.ip), at: 0)
+        feed.feed(FrameBuilder.arpReply(from: server.mac, ip: server.ip, to: oldHost.mac, targetIP: oldHost.ip), at: 0.001)
+        feed.feed(FrameBuilder.icmpEchoRequest(from: oldHost.host, to: server.host), at: 1)
+        return feed
+    }
+
+    private func syn(from mac: MACAddress, ttl: UInt8 = 64) -> [UInt8] {
+        FrameBuilder.tcp(from: (mac, newHost.ip, 41_000), to: server.port(6379), flags: .syn, seq: 7000, ttl: ttl)
+    }
+
+    private var synAckToOldMAC: [UInt8] {
+        FrameBuilder.tcp(from: server.port(6379), to: oldHost.port(41_000), flags: [.syn, .ack], seq: 9000, ack: 7001)
+    }
+
+    @Test func aDataPlaneClaimNeedsSustainedUseAndStartsAtTheFirstFrame() {
+        var feed = reusedAddress()
+        let address = key(oldHost.ip)
+        feed.feed(syn(from: newHost.mac), at: 100)
+        let first = feed.frame
+        #expect(feed.table.owner(of: address)?.mac == oldHost.mac, "one frame claims nothing")
+        #expect(feed.table.address(address)?.challenger?.mac == newHost.mac)
+        #expect(feed.table.claim == nil)
+        // The server answers to the owner while the claim is pending: flagged, with its start.
+        feed.feed(synAckToOldMAC, at: 100.0001)
+        #expect(feed.table.destinationEvent?.challenger == newHost.mac)
+        #expect(feed.table.destinationEvent?.challengeStart?.frame == first)
+        #expect(feed.table.destinationEvent?.isFormerOwner == false)
+        // The same SYN seen again 0.2 ms later (a second vantage point) is not sustained use.
+        feed.feed(syn(from: newHost.mac), at: 100.0002)
+        #expect(feed.table.owner(of: address)?.mac == oldHost.mac)
+        // The retransmission 1 s later is.
+        feed.feed(syn(from: newHost.mac), at: 101)
+        let claim = feed.table.claim
+        #expect(claim?.kind == .dataPlane)
+        #expect(claim?.changedOwner == true)
+        #expect(claim?.reference.frame == first)
+        #expect(claim?.previous?.mac == oldHost.mac)
+        #expect(claim?.previous?.end == Timeline.time(100))
+        let owner = feed.table.owner(of: address)
+        #expect(owner?.mac == newHost.mac)
+        #expect(owner?.firstClaim.frame == first && owner?.firstClaimKind == .dataPlane)
+        #expect(owner?.lastSeen.frame == feed.frame)
+        #expect(owner?.dataFrames == 2)
+        #expect(feed.table.address(address)?.challenger == nil)
+        #expect(feed.table.station(StationKey(vlan: 0, mac: newHost.mac))?.ownedAddresses == 1)
+        #expect(feed.table.station(StationKey(vlan: 0, mac: oldHost.mac))?.ownedAddresses == 0)
+        #expect(feed.table.sender(SenderKey(vlan: 0, sender: newHost.mac, address: NeighborAddress(server.ip)))?.senderAddress == NeighborAddress(newHost.ip))
+        // From now on the server's frames to the old MAC go to a former owner.
+        feed.feed(synAckToOldMAC, at: 101.0001)
+        #expect(feed.table.destinationEvent?.isFormerOwner == true)
+        #expect(feed.table.destinationEvent?.challenger == nil)
+    }
+
+    @Test func strayFramesAndSharedSourcesClaimNothing() {
+        // One frame, then another after the window: the attempt starts over.
+        var feed = reusedAddress()
+        feed.feed(syn(from: newHost.mac), at: 100)
+        feed.feed(syn(from: newHost.mac), at: 111)
+        #expect(feed.table.owner(of: key(oldHost.ip))?.mac == oldHost.mac)
+        #expect(feed.table.address(key(oldHost.ip))?.challenger?.first.frame == feed.frame)
+        // Two MACs sending from the address in one window share it: neither takes it.
+        let third = MACAddress("02:00:00:00:00:03")!
+        feed = reusedAddress()
+        for second in 0..<8 {
+            feed.feed(syn(from: newHost.mac), at: 100 + Double(second))
+            feed.feed(syn(from: third), at: 100.5 + Double(second))
+        }
+        #expect(feed.table.owner(of: key(oldHost.ip))?.mac == oldHost.mac)
+        #expect(feed.table.address(key(oldHost.ip))?.challenger?.contested == true)
+        // Frames to the owner are not flagged while the address is contested.
+        feed.feed(synAckToOldMAC, at: 108)
+        #expect(feed.table.destinationEvent == nil)
+    }
+
+    @Test func routersSpeakersAndHostsWithAnAddressClaimNothing() {
+        // Forwarded frames (TTL 63) never claim.
+        var feed = reusedAddress()
+        for second in 0..<5 { feed.feed(syn(from: newHost.mac, ttl: 63), at: 100 + Double(second)) }
+        #expect(feed.table.owner(of: key(oldHost.ip))?.mac == oldHost.mac)
+        #expect(feed.table.address(key(oldHost.ip))?.challenger == nil)
+        // A MAC that owns another IPv4 address here (a router's interface, a second NIC).
+        feed = reusedAddress()
+        feed.feed(FrameBuilder.arpRequest(from: router.mac, ip: router.ip, asking: server.ip), at: 50)
+        for second in 0..<5 { feed.feed(syn(from: router.mac), at: 100 + Double(second)) }
+        #expect(feed.table.owner(of: key(oldHost.ip))?.mac == oldHost.mac)
+        // ... but an IPv6 address of its own does not count against an IPv4 claim.
+        feed = reusedAddress()
+        feed.feed(FrameBuilder.neighborAdvertisement(from: (newHost.mac, IPv6Address("fe80::2")!)), at: 50)
+        #expect(feed.table.station(StationKey(vlan: 0, mac: newHost.mac))?.ownedIPv6Addresses == 1)
+        for second in 0..<2 { feed.feed(syn(from: newHost.mac), at: 100 + Double(second)) }
+        #expect(feed.table.owner(of: key(oldHost.ip))?.mac == newHost.mac)
+        // A MAC seen sending from router_sources (2) other addresses it does not own.
+        feed = reusedAddress()
+        for index in 1...3 {
+            feed.feed(FrameBuilder.tcp(from: (router.mac, IPv4Address(203, 0, 113, UInt8(index)), 443), to: server.port(40_000), flags: .ack), at: 50 + Double(index))
+        }
+        #expect(feed.table.station(StationKey(vlan: 0, mac: router.mac))?.foreignSources.count == 3)
+        for second in 0..<5 { feed.feed(syn(from: router.mac), at: 100 + Double(second)) }
+        #expect(feed.table.owner(of: key(oldHost.ip))?.mac == oldHost.mac)
+        // A VRRP speaker.
+        feed = reusedAddress()
+        feed.feed(FrameBuilder.vrrpAdvert(vrid: 7, addresses: [IPv4Address("10.0.0.254")!], from: IPv4Address("10.0.0.253")!, sourceMAC: newHost.mac), at: 50)
+        for second in 0..<5 { feed.feed(syn(from: newHost.mac), at: 100 + Double(second)) }
+        #expect(feed.table.owner(of: key(oldHost.ip))?.mac == oldHost.mac)
+        // Shared MACs (here: the rules say every MAC is), and Windows NLB masked sources even
+        // when nothing says the owner is a cluster MAC.
+        feed = reusedAddress(rules: NeighborTable.DataPlaneRules(isShared: { _ in true }))
+        for second in 0..<5 { feed.feed(syn(from: newHost.mac), at: 100 + Double(second)) }
+        #expect(feed.table.owner(of: key(oldHost.ip))?.mac == oldHost.mac)
+        feed = reusedAddress()
+        let masked = NLBClusterMAC.maskedSourceMAC(hostID: 2, clusterIP: oldHost.ip)
+        for second in 0..<5 { feed.feed(syn(from: masked), at: 100 + Double(second)) }
+        #expect(feed.table.owner(of: key(oldHost.ip))?.mac == oldHost.mac)
+        // And no claim at all when the rules are off.
+        feed = reusedAddress(rules: NeighborTable.DataPlaneRules(enabled: false))
+        for second in 0..<5 { feed.feed(syn(from: newHost.mac), at: 100 + Double(second)) }
+        #expect(feed.table.owner(of: key(oldHost.ip))?.mac == oldHost.mac)
+        #expect(feed.table.address(key(oldHost.ip))?.challenger == nil)
+    }
+
+    @Test func aFormerOwnerSendingAgainIsConcurrentUseNotAClaim() {
+        var feed = reusedAddress()
+        feed.feed(syn(from: newHost.mac), at: 100)
+        feed.feed(syn(from: newHost.mac), at: 101)
+        #expect(feed.table.owner(of: key(oldHost.ip))?.mac == newHost.mac)
+        for second in 0..<3 { feed.feed(FrameBuilder.icmpEchoRequest(from: oldHost.host, to: server.host), at: 102 + Double(second)) }
+        #expect(feed.table.formerOwnerSource?.mac == oldHost.mac)
+        #expect(feed.table.owner(of: key(oldHost.ip))?.mac == newHost.mac)
+        #expect(feed.table.address(key(oldHost.ip))?.challenger == nil)
     }
 
     @Test func addressesAreScopedByVLAN() {

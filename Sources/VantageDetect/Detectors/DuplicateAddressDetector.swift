@@ -12,7 +12,8 @@ import VantageWire
 ///   Neither counts when the contest is only announcement bursts (gratuitous ARP / unsolicited NA
 ///   from both): that is a failover flap (keepalived cold start, protocols.md §3.3);
 /// - **concurrent use**: the former owner keeps sending IP frames from the address more than
-///   `overlap_grace` after the takeover while the new owner was active within `conflict_window`;
+///   `overlap_grace` after the takeover while the new owner was active within `conflict_window`
+///   (for a data-plane takeover, see `neighbor.moved`, the takeover is the new MAC's first frame);
 /// - **probe for a live address** (RFC 5227 / RFC 4862 DAD): an ARP probe or DAD NS for an
 ///   address whose owner (another MAC) was active within `conflict_window`;
 /// - **defence / DAD answered**: the owner claims the address (reply, announcement, NA) within
@@ -166,6 +167,10 @@ public final class DuplicateAddressDetector: ConfigurableDetector {
                 state: state, sink: sink)
             return
         }
+        if claim.kind == .dataPlane {
+            dataPlaneClaim(claim, state: state, sink: sink)
+            return
+        }
         // A claim answering another MAC's recent probe: the owner defends the address.
         if let probe = record.lastProbe, probe.mac != claim.mac,
             claim.reference.time - probe.reference.time <= rules.probeWindow,
@@ -198,6 +203,23 @@ public final class DuplicateAddressDetector: ConfigurableDetector {
                 Evidence(simultaneous ? other.lastClaim : other.firstClaim, "\(other.mac) claims \(ip) (\(simultaneous ? other.lastClaimKind : other.firstClaimKind))"),
                 Evidence(claim.reference, "\(claim.mac) claims \(ip)\(back ? " back" : "") (\(claim.kind))"),
             ], at: claim.reference, state: state, sink: sink)
+    }
+
+    /// A data-plane claim (the new MAC's tenure starts at its first frame, before the claim was
+    /// confirmed): the previous owner sending from the address more than `overlap_grace` after
+    /// that first frame was using it at the same time.
+    private func dataPlaneClaim(_ claim: NeighborClaim, state: AnalysisState, sink: FindingSink) {
+        guard let other = claim.previous else { return }
+        let rules = rules(claim.key)
+        guard other.lastSeen.time - claim.reference.time > rules.overlapGrace else { return }
+        let ip = claim.key.address.description
+        conflict(
+            claim.key, other.mac, claim.mac, reason: .concurrentUse,
+            note: "\(other.mac) kept sending from \(ip) after \(claim.mac) started sending from it",
+            evidence: [
+                Evidence(claim.reference, "\(claim.mac) sends from \(ip)"),
+                Evidence(other.lastSeen, "\(other.mac) still sends from \(ip)"),
+            ], at: other.lastSeen, state: state, sink: sink)
     }
 
     private func concurrentUse(_ source: FormerOwnerSource, state: AnalysisState, sink: FindingSink) {
@@ -319,7 +341,7 @@ public final class DuplicateAddressDetector: ConfigurableDetector {
         let remedy =
             ipv6
             ? "Find both hosts (switch MAC table: `show mac address-table address <mac>`) and give one another address; the host whose DAD failed has the address in state dadfailed (`ip -6 addr show`) and does not use it. Check for cloned VMs with the same interface identifier or static addresses."
-            : "Find both hosts (switch MAC table: `show mac address-table address <mac>`) and give one another address; check DHCP scopes against static assignments and reservations (a DHCP client that probed first declines the address). If \(ip) is a cluster VIP, make sure only one node holds it (split brain) and that the old node removed it. If both MACs are NICs of one Linux host on this segment (ARP flux), set net.ipv4.conf.all.arp_ignore=1 and arp_announce=2."
+            : "Find both hosts (switch MAC table: `show mac address-table address <mac>`) and give one another address; check DHCP scopes against static assignments and reservations (a DHCP client that probed first declines the address). If \(ip) is a cluster VIP, make sure only one node holds it (split brain) and that the old node removed it. If both MACs are NICs of one Linux host on this segment (ARP flux), set net.ipv4.conf.all.arp_ignore=1 and arp_announce=2; if they are slaves of one balance-tlb/alb bond (which sends from every slave's MAC), list them in allow.virtual_macs."
         return Finding(
             kind: ipv6 ? Self.ndpKind : Self.arpKind, severity: .critical, start: contest.first.time,
             end: contest.last.time, summary: summary, ips: [ip], macs: [a, b], vlan: key.vlan,

@@ -4,8 +4,9 @@ import VantageWire
 
 /// `neighbor.moved`: an address moved from one MAC to another.
 ///
-/// A change of owner (from the ``NeighborTable``: ARP/NDP claims only) is held for the
-/// duplicate kind's `conflict_window`; if the old MAC claims the address again (or keeps sending
+/// A change of owner (from the ``NeighborTable``: an ARP/NDP claim, or a data-plane claim: IP
+/// frames from the address by a new MAC that never sent any ARP, as in seed 004's cloud reuse)
+/// is held for the duplicate kind's `conflict_window`; if the old MAC claims the address again (or keeps sending
 /// from it) in that time, both are alive and it is `arp.duplicate_ip`, not a move. Otherwise it
 /// is classified:
 /// - **reassignment** (info): the old MAC had been silent longer than `quiet_time` before the new
@@ -16,6 +17,23 @@ import VantageWire
 ///   the old MAC until their entry is re-validated.
 /// Moves involving known virtual MACs or proxy-ARP routers, ignored addresses, and moves of an
 /// address that is flip-flopping (reported once by `arp.flip_flop`) are not reported.
+///
+/// **Data-plane claims** (this section's `data_plane_*` and `router_sources` tunables, applied by
+/// the ``NeighborTable``, see ``dataPlaneRules(_:)``): the owner A of an address X (from ARP/NDP)
+/// loses it to MAC B when B sends IP frames from X over at least `data_plane_min_use` within
+/// `data_plane_window` of its first one, and B is not router-like:
+/// - each frame's TTL / hop limit is an initial value (32, 64, 128, 255): a router forwarding X's
+///   traffic (asymmetric routing, a hairpin) decrements it;
+/// - B owns no other address of X's family (a router's interface, a direct-server-return real
+///   server, a second NIC of a multi-homed host all do) and was not seen sending from
+///   `router_sources` other addresses it does not own (forwarding);
+/// - B speaks no VRRP/CARP/HSRP, X is not advertised by them (VIPs are the vip.* detectors'),
+///   neither MAC is a known virtual MAC, a proxy-ARP router or multicast, and B is not a
+///   Windows NLB masked source (02:h:X);
+/// - B never owned X before (a former owner still sending is concurrent use: a duplicate), and no
+///   third MAC sends from X in the same window (several MACs sharing a source address).
+/// B's tenure starts at its first frame; frames other hosts sent to A meanwhile are stale. If A
+/// keeps sending from X too, it is `arp.duplicate_ip` (concurrent use), not a move.
 public final class NeighborMovedDetector: ConfigurableDetector {
     /// The kind this detector emits.
     public static let kind = FindingKind(rawValue: "neighbor.moved")
@@ -27,6 +45,23 @@ public final class NeighborMovedDetector: ConfigurableDetector {
             "quiet_time", unit: "s", default: 60,
             "old owner silent (no claim, no frame from the address) longer than this before the new owner's first claim: a reassignment (info), not a failover")
 
+        /// Whether IP frames may move an address (read by the neighbor table).
+        public static let dataPlaneClaims = Tunable(
+            "data_plane_claims", unit: "0/1", default: 1,
+            "1: a MAC that sends IP frames from an address owned by another MAC, with no ARP/NDP of its own, can take the address over (cloud IP reuse behind a provider's ARP proxy); 0: only ARP/NDP moves addresses")
+        /// Minimum use before a data-plane claim counts.
+        public static let dataPlaneMinUse = Tunable(
+            "data_plane_min_use", unit: "s", default: Double(NeighborTable.DataPlaneRules.standard.minUse) / 1e9,
+            "the new MAC must send from the address over at least this span (first to latest frame): one stray frame, or one frame seen at two vantage points, moves nothing; a TCP SYN retransmitted after 1 s does")
+        /// Window for that use.
+        public static let dataPlaneWindow = Tunable(
+            "data_plane_window", unit: "s", default: Double(NeighborTable.DataPlaneRules.standard.window) / 1e9,
+            "that use must come within this time of the new MAC's first frame from the address (later frames start a new attempt); two non-owner MACs sending from the address within this time share it (direct server return, anycast, bonding) and neither takes it over")
+        /// Foreign sources that make a MAC a router.
+        public static let routerSources = Tunable(
+            "router_sources", unit: "count", default: Double(NeighborTable.DataPlaneRules.standard.routerSources),
+            "a MAC seen sending from this many distinct addresses it does not own (off-link or other hosts' addresses, same family), besides the address in question, forwards traffic: it never takes an address over from the data plane")
+
         /// Quiet time in nanoseconds.
         public var quietTime: Int64
 
@@ -36,6 +71,20 @@ public final class NeighborMovedDetector: ConfigurableDetector {
         }
     }
 
+    /// The data-plane claim rules configured in `configuration`, for the ``NeighborTable`` that
+    /// ``AnalysisState`` builds: the `data_plane_*` and `router_sources` tunables, and the
+    /// configuration's shared MACs (known virtual MACs and ranges, proxy-ARP routers, multicast).
+    public static func dataPlaneRules(_ configuration: AnalysisConfiguration) -> NeighborTable.DataPlaneRules {
+        let section = kind.rawValue
+        let policy = NeighborPolicy(configuration: configuration)
+        return NeighborTable.DataPlaneRules(
+            enabled: configuration.value(Configuration.dataPlaneClaims, in: section) != 0,
+            minUse: configuration.nanoseconds(Configuration.dataPlaneMinUse, in: section),
+            window: configuration.nanoseconds(Configuration.dataPlaneWindow, in: section),
+            routerSources: Int(min(max(configuration.value(Configuration.routerSources, in: section), 1), 1000)),
+            isShared: { policy.isExpectedShared($0) })
+    }
+
     public static var descriptions: [KindDescription] {
         [
             KindDescription(
@@ -43,15 +92,19 @@ public final class NeighborMovedDetector: ConfigurableDetector {
                 meaning:
                     "An IP address changed hands from one MAC to another (failover, new host reusing the address, or an unannounced move). Hosts that cached the old MAC keep sending to it.",
                 rule:
-                    "The owner of (VLAN, IP) learned from ARP/NDP changes from MAC A to MAC B and A does not claim or use the address again within arp.duplicate_ip.conflict_window (else it is a duplicate). Reassignment: A silent > quiet_time before B's first claim. Announced failover: B sent gratuitous ARP / announcement / unsolicited NA, or A and B both speak VRRP/CARP/HSRP. Otherwise an unannounced move. Not reported for known virtual MACs, proxy-ARP routers, ignored IPs, or while the address flip-flops.",
+                    "The owner of (VLAN, IP) changes from MAC A to MAC B and A does not claim or use the address again within arp.duplicate_ip.conflict_window (else it is a duplicate). B takes it by ARP/NDP, or (data_plane_claims) from the data plane: B sends IP frames from the address over at least data_plane_min_use within data_plane_window, each with an initial TTL/hop limit (32, 64, 128, 255: not forwarded), while B owns no other address of the family, was not seen sending from router_sources other addresses it does not own, speaks no VRRP/CARP/HSRP, never owned the address, is not a Windows NLB masked source, and no third MAC sends from the address meanwhile; its tenure starts at its first frame. Reassignment: A silent > quiet_time before B's first claim. Announced failover: B sent gratuitous ARP / announcement / unsolicited NA, or A and B both speak VRRP/CARP/HSRP. Otherwise an unannounced move. Not reported for VRRP/CARP/HSRP virtual IPs, known virtual MACs, proxy-ARP routers, ignored IPs, or while the address flip-flops.",
                 severity: "warning for an unannounced move while A was recently alive; info for reassignments and announced failovers",
                 remedies:
                     "Make the new owner announce the address (arp_notify=1, arping -U, keepalived/ucarp GARP); let peers accept it (arp_accept=1); on peers of reused addresses set gc_thresh1=0. See neighbor.stale_after_move for hosts that kept the old MAC.",
-                tunables: [Configuration.quietTime]),
+                tunables: [
+                    Configuration.quietTime, Configuration.dataPlaneClaims, Configuration.dataPlaneMinUse,
+                    Configuration.dataPlaneWindow, Configuration.routerSources,
+                ]),
         ]
     }
 
-    public let interest: ObservationInterest = [.arp, .neighborDiscovery]
+    /// Claims: ARP/NDP frames, and the IP frames that confirm a data-plane claim.
+    public let interest: ObservationInterest = [.arp, .neighborDiscovery, .neighborClaim]
 
     private struct PendingMove {
         var key: NeighborKey
@@ -152,12 +205,16 @@ public final class NeighborMovedDetector: ConfigurableDetector {
         let ip = key.address.description
         let at = NeighborText.frame(move.claim, state)
         let announcement = NeighborText.announcement(key)
+        let resolver = NeighborText.resolver(key)
+        let dataPlane = move.claimKind == .dataPlane
+        // "(ARP request at frame 12)", or for a data-plane claim "(IP frames only, the first at frame 12; no ARP at all)".
+        let how = dataPlane ? "IP frames only, the first at \(at); no \(resolver) at all" : "\(move.claimKind) at \(at)"
         let summary: String
         let remedy: String
         switch classification {
         case .reassignment:
             summary =
-                "\(ip) was reassigned from \(oldMAC) to \(newMAC) (\(move.claimKind) at \(at)) after \(oldMAC) had been silent for \(NeighborText.duration(gap))"
+                "\(ip) was reassigned from \(oldMAC) to \(newMAC) (\(how)) after \(oldMAC) had been silent for \(NeighborText.duration(gap))"
                 + (announced ? ", announced with \(announcement)" : ", without \(announcement)")
                 + ": a new host took the address (cloud instance, DHCP lease); hosts that still cache \(oldMAC) send to a MAC that is gone"
             remedy =
@@ -171,6 +228,11 @@ public final class NeighborMovedDetector: ConfigurableDetector {
                 "\(ip) failed over from \(oldMAC) to \(newMAC) at \(at): \(how); \(oldMAC) was last seen \(NeighborText.duration(gap)) before"
             remedy =
                 "An expected failover. If clients lag behind it, check that they accept gratuitous ARP (drop_gratuitous_arp=0, arp_accept) and that the cluster sends its repeat burst (keepalived garp_master_delay / garp_master_repeat)."
+        case .unannouncedMove where dataPlane:
+            summary =
+                "\(ip) moved from \(oldMAC) to \(newMAC) at \(at) (IP frames only; no \(resolver) at all), while \(oldMAC) was active \(NeighborText.duration(gap)) before: hosts that cached \(oldMAC) keep sending to it until they re-validate the entry"
+            remedy =
+                "If \(ip) was handed to a new host (cloud instance, DHCP lease), have it announce the address when it comes up (net.ipv4.conf.all.arp_notify=1, `arping -U -c 3 -I <dev> \(ip)`; behind a cloud's ARP proxy peers never hear it otherwise) and on peers of reused addresses set net.ipv4.neigh.default.gc_thresh1=0. Check that \(oldMAC) is really gone: if it still uses \(ip), this is a duplicate address."
         case .unannouncedMove:
             summary =
                 "\(ip) moved from \(oldMAC) to \(newMAC) at \(at) (\(move.claimKind)) without \(announcement), while \(oldMAC) was active \(NeighborText.duration(gap)) before: hosts that cached \(oldMAC) keep sending to it until they re-validate the entry"
@@ -185,11 +247,16 @@ public final class NeighborMovedDetector: ConfigurableDetector {
         if move.old.lastSeen != move.old.lastClaim {
             evidence.append(Evidence(move.old.lastSeen, "\(oldMAC) last seen sending from \(ip)"))
         }
-        evidence.append(Evidence(move.claim, "first claim of \(ip) by \(newMAC) (\(move.claimKind))"))
+        evidence.append(
+            Evidence(
+                move.claim,
+                dataPlane
+                    ? "first frame from \(ip) by \(newMAC) (no \(resolver) from it)"
+                    : "first claim of \(ip) by \(newMAC) (\(move.claimKind))"))
 
         return Finding(
             kind: Self.kind, severity: classification == .unannouncedMove ? .warning : .info,
-            start: move.old.lastSeen.time, end: move.claim.time, summary: summary, ips: [ip],
+            start: min(move.old.lastSeen.time, move.claim.time), end: move.claim.time, summary: summary, ips: [ip],
             macs: [oldMAC.description, newMAC.description], vlan: key.vlan, evidence: evidence, remedy: remedy,
             key: NeighborText.moveKey(key, from: oldMAC, to: newMAC),
             details: [

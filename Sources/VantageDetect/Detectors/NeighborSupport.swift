@@ -100,7 +100,9 @@ struct OwnershipRules {
             history.count >= 3 ? history[..<(history.count - 2)].last(where: { $0.mac == claim.mac }) : nil
         let takeover = other.firstClaim.time
         if let earlier, overlaps(earlier, nextStart: takeover) { return true }
-        let interleaved = time - other.lastClaim.time <= simultaneousWindow
+        // A data-plane claim answers no request: "both claimed at once" does not apply, and a
+        // previous owner still sending is judged from the frames (concurrent use).
+        let interleaved = claim.kind != .dataPlane && time - other.lastClaim.time <= simultaneousWindow
         let quickReclaim = earlier != nil && time - takeover <= conflictWindow
         guard interleaved || quickReclaim else { return false }
         let announcementsOnly = claim.kind.isAnnouncement && other.claimKinds.isSubset(of: .announcements)

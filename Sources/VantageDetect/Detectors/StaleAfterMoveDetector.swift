@@ -6,7 +6,9 @@ import VantageWire
 /// frames for it to A (its neighbor cache entry was stale).
 ///
 /// The ``NeighborTable`` flags every IP frame whose destination MAC owned the destination address
-/// before the current owner (``NeighborTable/destinationEvent``). Per (VLAN, sending host,
+/// before the current owner (``NeighborTable/destinationEvent``), and every frame to the owner
+/// while another MAC is taking the address over from the data plane (counted only if that claim
+/// is confirmed, from the claimant's first frame: seed 004 without any ARP). Per (VLAN, sending host,
 /// address) an episode collects those frames: count, first/last, the notable ones (TCP SYN-ACK,
 /// RST), whether the host re-ARPed / sent an NS for the address after the move, and its
 /// convergence (its first frame for the address to B). Frames within `grace` of the move are in
@@ -50,7 +52,7 @@ public final class StaleAfterMoveDetector: ConfigurableDetector {
                 meaning:
                     "After an address moved to a new MAC, a host kept sending its frames (replies such as a TCP SYN-ACK included) to the old MAC: its ARP/NDP cache entry was stale, so its peer never heard from it.",
                 rule:
-                    "After the owner of (VLAN, IP) changed from A to B (ARP/NDP), host H sent IP frames for IP with destination MAC A at least grace after the change. Reports the frames, first/last, notable TCP frames, whether H re-resolved the address, and H's first frame to B (convergence) or that it never converged in the capture. Not when A still uses the address (duplicate), for known virtual MACs, proxy-ARP routers, ignored IPs.",
+                    "After the owner of (VLAN, IP) changed from A to B (ARP/NDP, or B's IP frames from it: see neighbor.moved), host H sent IP frames for IP with destination MAC A at least grace after the change. Reports the frames, first/last, notable TCP frames, whether H re-resolved the address, and H's first frame to B (convergence) or that it never converged in the capture. Not when A still uses the address (duplicate), for known virtual MACs, proxy-ARP routers, ignored IPs.",
                 severity: "warning; critical when H kept sending to A for critical_after or longer, or never converged in the capture",
                 remedies:
                     "Announce the address from the new host (arp_notify=1, arping -U); let H accept gratuitous ARP (arp_accept=1); flush H's entry (ip neigh flush to IP); Linux never ages unused STALE entries below gc_thresh1 entries (set gc_thresh1=0 where addresses get reused).",
@@ -96,6 +98,10 @@ public final class StaleAfterMoveDetector: ConfigurableDetector {
         let events = table.events
         if events.contains(.destination), let event = table.destinationEvent {
             destination(event, observation: observation, state: state, sink: sink)
+            // An IP frame can also confirm a data-plane claim.
+            if events.contains(.claim), let claim = table.claim, claim.changedOwner {
+                addressMoved(claim, state: state, sink: sink)
+            }
             return
         }
         guard !episodes.isEmpty else { return }
@@ -107,7 +113,7 @@ public final class StaleAfterMoveDetector: ConfigurableDetector {
 
     private func destination(_ event: DestinationEvent, observation: Observation, state: AnalysisState, sink: FindingSink) {
         let key = event.sender
-        if event.isFormerOwner {
+        if event.isFormerOwner || event.challenger != nil {
             staleFrame(event, observation: observation, state: state, sink: sink)
         } else if let slot = episodes.slot(of: key), event.destinationMAC == episodes[slot: slot].newMAC {
             // The host now uses the new owner: converged.
@@ -124,12 +130,19 @@ public final class StaleAfterMoveDetector: ConfigurableDetector {
         guard !policy.isIgnored(neighbor), !policy.involvesExpectedShared(event.destinationMAC, event.owner),
             let record = state.neighbors.address(neighbor)
         else { return }
-        // The tenure right after the old MAC's latest one: the move this frame ignores.
-        let history = record.history
-        guard let index = history.lastIndex(where: { $0.mac == event.destinationMAC }), index + 1 < history.count else {
-            return
+        // The move this frame ignores: the tenure right after the old MAC's latest one, or a
+        // data-plane claim still being confirmed (its frames count once it is: ``report``).
+        let next: (mac: MACAddress, firstClaim: FrameReference, firstClaimKind: ClaimKind)
+        if let challenger = event.challenger, let start = event.challengeStart {
+            guard !policy.isExpectedShared(challenger) else { return }
+            next = (challenger, start, .dataPlane)
+        } else {
+            let history = record.history
+            guard let index = history.lastIndex(where: { $0.mac == event.destinationMAC }), index + 1 < history.count else {
+                return
+            }
+            next = (history[index + 1].mac, history[index + 1].firstClaim, history[index + 1].firstClaimKind)
         }
-        let next = history[index + 1]
         var slot = episodes.slot(of: key)
         if let existing = slot, episodes[slot: existing].oldMAC != event.destinationMAC || episodes[slot: existing].move != next.firstClaim {
             let stale = episodes[slot: existing]
@@ -190,12 +203,17 @@ public final class StaleAfterMoveDetector: ConfigurableDetector {
         return value
     }
 
-    /// Another change of owner ends the episodes of hosts stuck on the address's old MAC.
+    /// Another change of owner ends the episodes of hosts stuck on the address's old MAC (except
+    /// those that a confirmed data-plane claim is about: their move starts at its first frame).
     private func addressMoved(_ claim: NeighborClaim, state: AnalysisState, sink: FindingSink) {
         var ended: [SenderKey] = []
         episodes.forEachOldestFirst { slot in
             let key = episodes.key(at: slot)
-            if key.neighbor == claim.key { ended.append(key) }
+            if key.neighbor == claim.key,
+                episodes[slot: slot].move != claim.reference || episodes[slot: slot].newMAC != claim.mac
+            {
+                ended.append(key)
+            }
             return true
         }
         for key in ended {
@@ -242,9 +260,16 @@ public final class StaleAfterMoveDetector: ConfigurableDetector {
         var episode = episode
         if episode.senderAddress == nil { episode.senderAddress = state.neighbors.sender(key)?.senderAddress }
         let rules = OwnershipRules(configuration, for: neighbor)
+        let record = state.neighbors.address(neighbor)
         // The old MAC still uses the address: two live owners, reported as a duplicate.
-        if let record = state.neighbors.address(neighbor), let old = record.latestInterval(of: episode.oldMAC),
-            old.end != nil, rules.overlaps(old, nextStart: episode.move.time)
+        if let record, let old = record.latestInterval(of: episode.oldMAC), old.end != nil,
+            rules.overlaps(old, nextStart: episode.move.time)
+        {
+            return
+        }
+        // A data-plane claim that was never confirmed moved nothing.
+        if episode.moveKind == .dataPlane,
+            record?.history.contains(where: { $0.mac == episode.newMAC && $0.firstClaim == episode.move }) != true
         {
             return
         }
@@ -282,7 +307,13 @@ public final class StaleAfterMoveDetector: ConfigurableDetector {
             summary += " and has not converged yet"
         }
 
-        var evidence = [Evidence(episode.move, "\(ip) moves to \(episode.newMAC) (\(episode.moveKind))")]
+        var evidence = [
+            Evidence(
+                episode.move,
+                episode.moveKind == .dataPlane
+                    ? "\(ip) moves to \(episode.newMAC): its first frame from \(ip) (no \(resolver) from it)"
+                    : "\(ip) moves to \(episode.newMAC) (\(episode.moveKind))")
+        ]
         let notable = episode.notable.map(\.0)
         if !notable.contains(episode.first) {
             evidence.append(Evidence(episode.first, "\(host) sends for \(ip) to the old MAC \(episode.oldMAC)"))

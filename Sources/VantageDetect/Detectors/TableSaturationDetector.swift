@@ -24,7 +24,7 @@ public final class TableSaturationDetector: ConfigurableDetector {
         /// Station map capacity.
         public static let stationCapacity = Tunable(
             "station_capacity", unit: "entries", default: Double(NeighborTable.Limits.standard.stations),
-            "(VLAN, MAC) stations seen in ARP/NDP/redundancy adverts (about 180 bytes each)")
+            "(VLAN, MAC) stations seen in ARP/NDP/redundancy adverts or sending from addresses they do not own (about 180 bytes each, up to 200 more for a router's foreign source addresses)")
     }
 
     /// The table limits configured in `configuration`.

@@ -4,9 +4,10 @@ import VantageWire
 
 /// Seed 004 (AWS, Redis): a client instance at 10.0.0.20 (MAC ...:01) talks to the Redis
 /// server 10.0.0.5, then is terminated. Two minutes later a new instance gets the same private
-/// IP with MAC ...:02 and sends no gratuitous ARP (it only ARPs for its gateway). Its SYNs reach
-/// the server; the server's SYN-ACKs go to the old MAC, and its unicast re-validation probes to
-/// the old MAC go unanswered.
+/// IP with MAC ...:02 and sends no gratuitous ARP (it only ARPs for its gateway, or with
+/// `newClientARPs: false` sends no ARP at all: the provider answers ARP, as in a VPC). Its SYNs
+/// reach the server; the server's SYN-ACKs go to the old MAC, and its unicast re-validation
+/// probes to the old MAC go unanswered.
 struct Seed004 {
     let server = Station("02:00:00:00:00:05", "10.0.0.5")
     let oldClient = Station("02:00:00:00:00:01", "10.0.0.20")
@@ -14,8 +15,11 @@ struct Seed004 {
     let gateway = Station("02:00:00:00:00:fe", "10.0.0.1")
 
     var script = Script()
-    /// The new instance's first claim of 10.0.0.20 (its ARP request for the gateway).
+    /// The new instance's first claim of 10.0.0.20 (its ARP request for the gateway, or without
+    /// ARP its first SYN).
     var moveFrame = 0
+    /// The new instance's SYNs.
+    var syns: [Int] = []
     /// The server's SYN-ACKs to the old MAC.
     var staleSynAcks: [Int] = []
     /// The server's unicast ARP probes to the old MAC.
@@ -25,8 +29,9 @@ struct Seed004 {
 
     /// The scenario; with `converge` the server's entry fails, it broadcasts, the new instance
     /// answers and the handshake completes; with `oldClientSilence` the old instance stops that
-    /// many seconds before the new one appears.
-    init(converge: Bool = false, oldClientSilence: Double = 120) {
+    /// many seconds before the new one appears; without `newClientARPs` the new instance sends
+    /// no ARP at all, so the move shows only in the data plane.
+    init(converge: Bool = false, oldClientSilence: Double = 120, newClientARPs: Bool = true) {
         let start = 125.0 - oldClientSilence
         let redis = server.port(6379)
         let old = oldClient.port(40_000)
@@ -45,13 +50,17 @@ struct Seed004 {
             time += 1
         }
         // The new instance boots with the same IP: it ARPs for its gateway, nothing else.
-        moveFrame = script.add(FrameBuilder.arpRequest(from: newClient.mac, ip: newClient.ip, asking: gateway.ip), at: 125)
-        script.add(FrameBuilder.arpReply(from: gateway.mac, ip: gateway.ip, to: newClient.mac, targetIP: newClient.ip), at: 125.0003)
+        if newClientARPs {
+            moveFrame = script.add(FrameBuilder.arpRequest(from: newClient.mac, ip: newClient.ip, asking: gateway.ip), at: 125)
+            script.add(FrameBuilder.arpReply(from: gateway.mac, ip: gateway.ip, to: newClient.mac, targetIP: newClient.ip), at: 125.0003)
+        }
         let new = newClient.port(41_000)
         let stale = newClient.via(oldClient.mac, port: 41_000)
         // SYN at 125, retransmitted after 1, 2 and 4 s; each answered with a SYN-ACK to the old MAC.
         for offset in [0.0, 1.0, 3.0, 7.0] {
-            script.add(FrameBuilder.tcp(from: new, to: redis, flags: .syn, seq: 7000, options: FrameBuilder.linuxSYNOptions), at: 125.0005 + offset)
+            syns.append(
+                script.add(FrameBuilder.tcp(from: new, to: redis, flags: .syn, seq: 7000, options: FrameBuilder.linuxSYNOptions), at: 125.0005 + offset))
+            if !newClientARPs && offset == 0 { moveFrame = syns[0] }
             staleSynAcks.append(
                 script.add(FrameBuilder.tcp(from: redis, to: stale, flags: [.syn, .ack], seq: 9000, ack: 7001), at: 125.0006 + offset))
             if offset == 3.0 {
