@@ -133,6 +133,13 @@ public struct CaptureReader: Sendable {
         try buffer.withBytes(at: dataOffset, count: current.capturedLength, body)
     }
 
+    /// ``withCurrentBytes(_:)`` for callers that hold the reader in an array: a `mutating`
+    /// call reaches the element through the array's in-place accessor instead of copying it.
+    @inline(__always)
+    mutating func withCurrentBytesInPlace<R, E: Error>(_ body: (Span<UInt8>) throws(E) -> R) throws(E) -> R {
+        try buffer.withBytes(at: dataOffset, count: current.capturedLength, body)
+    }
+
     /// File offset just past the current record (or the last header read): progress so far.
     public var bytesRead: Int64 { buffer.position + Int64(pendingConsume) }
 

@@ -134,9 +134,13 @@ public struct MergedCapture: Sendable {
     }
 
     /// Calls `body` with the current record's bytes (empty when there is no current record).
-    public func withCurrentBytes<R, E: Error>(_ body: (Span<UInt8>) throws(E) -> R) throws(E) -> R {
+    ///
+    /// `mutating` only so that the reader is accessed in place: a non-mutating call goes
+    /// through `Array`'s subscript getter, which copies the whole reader (312 bytes and a
+    /// retain and release of every reference it holds) for every frame. Nothing is modified.
+    public mutating func withCurrentBytes<R, E: Error>(_ body: (Span<UInt8>) throws(E) -> R) throws(E) -> R {
         if let vantage = currentVantage {
-            return try live[slots[vantage]].withCurrentBytes(body)
+            return try live[slots[vantage]].withCurrentBytesInPlace(body)
         }
         return try ChunkBuffer.withEmptySpan(body)
     }

@@ -34,7 +34,7 @@ public struct PacketDecoder: Sendable {
     /// Decodes into `packet`, overwriting it: the hot path, which lets a caller reuse one
     /// packet value instead of copying a fresh one out for every frame.
     public func decode(_ frame: Span<UInt8>, linkType: LinkType, fcsLength: Int = 0, into packet: inout DecodedPacket) {
-        packet = DecodedPacket()
+        packet.reset()
         let bytes = fcsLength > 0 && fcsLength <= frame.count
             ? frame.extracting(0..<(frame.count - fcsLength)) : frame
         do throws(DecodeError) {

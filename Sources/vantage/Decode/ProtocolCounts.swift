@@ -1,7 +1,7 @@
 import VantageWire
 
-/// Per-protocol frame counts for `vantage decode --stats`: one array slot per label, so
-/// counting a frame touches a few integers and allocates nothing.
+/// Per-protocol frame counts for `vantage decode --stats`: one inline slot per label, so
+/// counting a frame touches a few integers, allocates nothing and checks no array uniqueness.
 struct ProtocolCounts {
     /// What is counted; a frame adds one to each layer it contains.
     enum Label: Int, CaseIterable {
@@ -46,14 +46,23 @@ struct ProtocolCounts {
         }
     }
 
-    private(set) var counts = [Int](repeating: 0, count: Label.allCases.count)
-    private(set) var anomalies = [Int](repeating: 0, count: PacketAnomalies.names.count)
+    /// Slots per table (at least `Label.allCases.count` and `PacketAnomalies.names.count`).
+    static let capacity = 32
+
+    private var counts = InlineArray<32, Int>(repeating: 0)
+    private var anomalies = InlineArray<32, Int>(repeating: 0)
     private(set) var bytes = 0
 
+    init() {
+        precondition(Label.allCases.count <= Self.capacity && PacketAnomalies.names.count <= Self.capacity)
+    }
+
+    @inline(__always)
     private mutating func add(_ label: Label) { counts[label.rawValue] &+= 1 }
 
     /// Counts one decoded frame of `capturedLength` bytes.
-    mutating func count(_ packet: DecodedPacket, capturedLength: Int) {
+    @inline(__always)
+    mutating func count(_ packet: borrowing DecodedPacket, capturedLength: Int) {
         add(.frames)
         bytes &+= capturedLength
         switch packet.link {
@@ -106,8 +115,10 @@ struct ProtocolCounts {
 
     /// Adds another set of counts (for per-vantage and total figures).
     mutating func merge(_ other: ProtocolCounts) {
-        for index in counts.indices { counts[index] &+= other.counts[index] }
-        for index in anomalies.indices { anomalies[index] &+= other.anomalies[index] }
+        for index in 0..<Self.capacity {
+            counts[index] &+= other.counts[index]
+            anomalies[index] &+= other.anomalies[index]
+        }
         bytes &+= other.bytes
     }
 
