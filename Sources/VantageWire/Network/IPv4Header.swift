@@ -28,12 +28,8 @@ public struct IPv4Header: Sendable, Hashable, Encodable, CustomStringConvertible
 
     /// IP version (always 4 after a successful parse).
     public var version: UInt8
-    /// Header length in octets (IHL × 4, 20–60).
-    public var headerLength: Int
     /// The type-of-service octet (DSCP and ECN).
     public var tos: UInt8
-    /// Total Length field: header plus payload, in octets.
-    public var totalLength: Int
     /// Identification.
     public var identification: UInt16
     /// The reserved ("evil") flag bit, kept for round trips.
@@ -42,26 +38,30 @@ public struct IPv4Header: Sendable, Hashable, Encodable, CustomStringConvertible
     public var dontFragment: Bool
     /// More Fragments flag.
     public var moreFragments: Bool
-    /// Fragment offset in octets (the field × 8).
-    public var fragmentOffset: Int
     /// Time to live.
     public var ttl: UInt8
     /// The payload's protocol.
     public var `protocol`: IPProtocol
     /// Header checksum as carried.
     public var checksum: UInt16
-    /// Source address.
-    public var source: IPv4Address
-    /// Destination address.
-    public var destination: IPv4Address
-    /// Options, relative to the header start (`20..<headerLength`).
-    public var optionsRange: Range<Int>
-    /// Payload relative to the header start: `headerLength ..< min(totalLength, captured)`.
-    public var payloadRange: Range<Int>
     /// Whether the header checksum verified when parsed (true for a built header).
     public var headerChecksumValid: Bool
     /// Whether Total Length claims more octets than were captured (snap length or a lie).
     public var lengthExceedsCapture: Bool
+    /// Source address.
+    public var source: IPv4Address
+    /// Destination address.
+    public var destination: IPv4Address
+    /// Header length in octets (IHL × 4, 20–60).
+    public var headerLength: Int
+    /// Total Length field: header plus payload, in octets.
+    public var totalLength: Int
+    /// Fragment offset in octets (the field × 8).
+    public var fragmentOffset: Int
+    /// Options, relative to the header start (`20..<headerLength`).
+    public var optionsRange: Range<Int>
+    /// Payload relative to the header start: `headerLength ..< min(totalLength, captured)`.
+    public var payloadRange: Range<Int>
 
     /// A header from its fields, for building packets. The checksum is computed (for zeroed
     /// options); the payload range assumes the whole packet is present.

@@ -87,10 +87,13 @@ public struct TCPOptionLayout: Sequence, Hashable, Sendable, Encodable, CustomSt
 
     private var low: UInt64 = 0
     private var high: UInt64 = 0
-    /// The number of kinds stored (at most ``capacity``).
-    public private(set) var count: Int = 0
+    /// The count in one octet (at most 16), so that a layout takes 18 bytes, not 25.
+    private var storedCount: UInt8 = 0
     /// Whether more than ``capacity`` options were seen.
     public private(set) var overflowed = false
+
+    /// The number of kinds stored (at most ``capacity``).
+    public var count: Int { Int(storedCount) }
 
     /// An empty layout.
     public init() {}
@@ -112,7 +115,7 @@ public struct TCPOptionLayout: Sequence, Hashable, Sendable, Encodable, CustomSt
         } else {
             high |= UInt64(kind.rawValue) << shift
         }
-        count += 1
+        storedCount &+= 1
     }
 
     /// The kind at `index` (0 ..< count); out-of-range indices read as `.endOfList`.
@@ -167,27 +170,123 @@ public struct TCPSACKBlock: Sendable, Hashable, Encodable {
 }
 
 /// The decoded TCP options area: the values a diagnosis needs, without allocation.
+///
+/// Stored compactly (40 bytes instead of 88: presence bits instead of optionals, one octet per
+/// count and SACK bound) because every decoded TCP segment carries one and packets are copied
+/// by value; the public properties keep their optional and `Int` types.
 public struct TCPOptions: Sendable, Hashable, Encodable, CustomStringConvertible {
-    /// Maximum segment size, if present.
-    public var mss: UInt16?
-    /// Window scale shift count, if present.
-    public var windowScale: UInt8?
-    /// Whether SACK-permitted is present.
-    public var sackPermitted: Bool
-    /// Number of SACK blocks in the (last) SACK option.
-    public var sackBlockCount: Int
-    /// The SACK blocks' bytes, relative to the start of the options area (8 bytes per block).
-    public var sackRange: Range<Int>?
-    /// Timestamp value (TSval), if present.
-    public var timestampValue: UInt32?
-    /// Timestamp echo reply (TSecr), if present.
-    public var timestampEcho: UInt32?
-    /// An option had a length below 2, ran past the end of the area, or did not fit its kind.
-    public var malformed: Bool
-    /// The capture ended inside the options area (snap length) before an EOL; what follows is unknown.
-    public var truncated: Bool
     /// The option kinds in wire order.
     public var layout: TCPOptionLayout
+    private var storedTimestampValue: UInt32 = 0
+    private var storedTimestampEcho: UInt32 = 0
+    private var storedMSS: UInt16 = 0
+    /// The SACK blocks' bounds within the options area (at most 40 octets in a TCP header).
+    private var storedSACKLower: UInt16 = 0
+    private var storedSACKUpper: UInt16 = 0
+    private var storedWindowScale: UInt8 = 0
+    /// SACK blocks (at most 4 fit the 40-octet options area; kept up to 255).
+    private var storedSACKBlockCount: UInt8 = 0
+    private var bits: Bits = []
+
+    private struct Bits: OptionSet, Hashable, Sendable {
+        var rawValue: UInt8
+        static let hasMSS = Bits(rawValue: 1 << 0)
+        static let hasWindowScale = Bits(rawValue: 1 << 1)
+        static let sackPermitted = Bits(rawValue: 1 << 2)
+        static let hasSACKRange = Bits(rawValue: 1 << 3)
+        static let hasTimestampValue = Bits(rawValue: 1 << 4)
+        static let hasTimestampEcho = Bits(rawValue: 1 << 5)
+        static let malformed = Bits(rawValue: 1 << 6)
+        static let truncated = Bits(rawValue: 1 << 7)
+    }
+
+    @inline(__always)
+    private mutating func set(_ bit: Bits, _ on: Bool) {
+        if on { bits.insert(bit) } else { bits.remove(bit) }
+    }
+
+    /// Maximum segment size, if present.
+    public var mss: UInt16? {
+        get { bits.contains(.hasMSS) ? storedMSS : nil }
+        set {
+            storedMSS = newValue ?? 0
+            set(.hasMSS, newValue != nil)
+        }
+    }
+    /// Window scale shift count, if present.
+    public var windowScale: UInt8? {
+        get { bits.contains(.hasWindowScale) ? storedWindowScale : nil }
+        set {
+            storedWindowScale = newValue ?? 0
+            set(.hasWindowScale, newValue != nil)
+        }
+    }
+    /// Whether SACK-permitted is present.
+    public var sackPermitted: Bool {
+        get { bits.contains(.sackPermitted) }
+        set { set(.sackPermitted, newValue) }
+    }
+    /// Number of SACK blocks in the (last) SACK option (stored in 0...255).
+    public var sackBlockCount: Int {
+        get { Int(storedSACKBlockCount) }
+        set { storedSACKBlockCount = UInt8(clamping: newValue) }
+    }
+    /// The SACK blocks' bytes, relative to the start of the options area (8 bytes per block);
+    /// bounds are stored in 0...65535 (a TCP options area has at most 40 octets).
+    public var sackRange: Range<Int>? {
+        get { bits.contains(.hasSACKRange) ? Int(storedSACKLower)..<Int(storedSACKUpper) : nil }
+        set {
+            storedSACKLower = UInt16(clamping: newValue?.lowerBound ?? 0)
+            storedSACKUpper = max(storedSACKLower, UInt16(clamping: newValue?.upperBound ?? 0))
+            set(.hasSACKRange, newValue != nil)
+        }
+    }
+    /// Timestamp value (TSval), if present.
+    public var timestampValue: UInt32? {
+        get { bits.contains(.hasTimestampValue) ? storedTimestampValue : nil }
+        set {
+            storedTimestampValue = newValue ?? 0
+            set(.hasTimestampValue, newValue != nil)
+        }
+    }
+    /// Timestamp echo reply (TSecr), if present.
+    public var timestampEcho: UInt32? {
+        get { bits.contains(.hasTimestampEcho) ? storedTimestampEcho : nil }
+        set {
+            storedTimestampEcho = newValue ?? 0
+            set(.hasTimestampEcho, newValue != nil)
+        }
+    }
+    /// An option had a length below 2, ran past the end of the area, or did not fit its kind.
+    public var malformed: Bool {
+        get { bits.contains(.malformed) }
+        set { set(.malformed, newValue) }
+    }
+    /// The capture ended inside the options area (snap length) before an EOL; what follows is unknown.
+    public var truncated: Bool {
+        get { bits.contains(.truncated) }
+        set { set(.truncated, newValue) }
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case mss, windowScale, sackPermitted, sackBlockCount, sackRange, timestampValue, timestampEcho, malformed
+        case truncated, layout
+    }
+
+    /// Encodes the same keys as the plain stored properties did (absent optionals omitted).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(mss, forKey: .mss)
+        try container.encodeIfPresent(windowScale, forKey: .windowScale)
+        try container.encode(sackPermitted, forKey: .sackPermitted)
+        try container.encode(sackBlockCount, forKey: .sackBlockCount)
+        try container.encodeIfPresent(sackRange, forKey: .sackRange)
+        try container.encodeIfPresent(timestampValue, forKey: .timestampValue)
+        try container.encodeIfPresent(timestampEcho, forKey: .timestampEcho)
+        try container.encode(malformed, forKey: .malformed)
+        try container.encode(truncated, forKey: .truncated)
+        try container.encode(layout, forKey: .layout)
+    }
 
     /// Options for building segments; without `layout`, a Linux-like order is used
     /// (mss, sackOK+TS or nop,nop,TS, nop,wscale, nop,nop,sackOK, nop,nop,sack).
@@ -196,15 +295,13 @@ public struct TCPOptions: Sendable, Hashable, Encodable, CustomStringConvertible
         sackBlockCount: Int = 0, timestampValue: UInt32? = nil, timestampEcho: UInt32? = nil,
         layout: TCPOptionLayout? = nil
     ) {
+        self.layout = TCPOptionLayout()
         self.mss = mss
         self.windowScale = windowScale
         self.sackPermitted = sackPermitted
         self.sackBlockCount = sackBlockCount
-        self.sackRange = nil
         self.timestampValue = timestampValue
         self.timestampEcho = timestampValue == nil ? timestampEcho : (timestampEcho ?? 0)
-        self.malformed = false
-        self.truncated = false
         if let layout {
             self.layout = layout
         } else {
