@@ -110,6 +110,7 @@ public struct MergedCapture: Sendable {
     /// Moves to the next record of the merged timeline and returns its vantage index; nil when
     /// every file has ended or stopped.
     public mutating func next() -> Int? {
+        if slots.count == 1 { return nextOfOne() }
         if !started {
             started = true
             for vantage in slots.indices { step(vantage) }
@@ -143,6 +144,28 @@ public struct MergedCapture: Sendable {
             return try live[slots[vantage]].withCurrentBytesInPlace(body)
         }
         return try ChunkBuffer.withEmptySpan(body)
+    }
+
+    /// `next()` for a single vantage point: no heap, just the reader (the common case of one
+    /// capture file). Same results as the merge: the record's shifted timestamp in `keys`, an
+    /// error recorded in `stops` once.
+    private mutating func nextOfOne() -> Int? {
+        let slot = slots[0]
+        guard slot >= 0, !live[slot].isAtEnd else {
+            currentVantage = nil
+            return nil
+        }
+        do {
+            if try live[slot].advance() {
+                keys[0] = Timestamp.saturatingAdd(live[slot].current.timestamp.nanoseconds, offsetNanoseconds[0])
+                currentVantage = 0
+                return 0
+            }
+        } catch {
+            stops.append(VantageStop(vantage: 0, name: vantagePoints[0].name, error: error))
+        }
+        currentVantage = nil
+        return nil
     }
 
     /// Advances one reader and puts it back in the heap, or records why it stopped.
