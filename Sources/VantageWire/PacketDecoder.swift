@@ -32,16 +32,29 @@ public struct PacketDecoder: Sendable {
     }
 
     /// Decodes into `packet`, overwriting it: the hot path, which lets a caller reuse one
-    /// packet value instead of copying a fresh one out for every frame.
-    public func decode(_ frame: Span<UInt8>, linkType: LinkType, fcsLength: Int = 0, into packet: inout DecodedPacket) {
-        packet.reset()
+    /// packet value instead of copying a fresh one out for every frame. Returns which case
+    /// each layer now holds (the same as `packet.shape`, without reading the layers back).
+    @discardableResult
+    public func decode(
+        _ frame: Span<UInt8>, linkType: LinkType, fcsLength: Int = 0, into packet: inout DecodedPacket
+    ) -> DecodedShape {
+        // Layers this frame does not assign are cleared at the end, and only if they hold
+        // something: storing `.none` into a layer that is about to be overwritten is not free.
+        let possiblySet = packet.layersSet
+        packet.layersSet = 0
+        packet.resetScalars()
+        packet.decodedShape = DecodedShape()
         let bytes = fcsLength > 0 && fcsLength <= frame.count
             ? frame.extracting(0..<(frame.count - fcsLength)) : frame
         do throws(DecodeError) {
             try decodeLink(bytes, linkType: linkType, into: &packet)
         } catch {
             packet.stop = error
+            packet.decodedShape.stop = error.isTruncation ? .truncated : .malformed
         }
+        let stale = possiblySet & ~packet.layersSet
+        if stale != 0 { packet.clearLayers(stale) }
+        return packet.decodedShape
     }
 
     // MARK: - Link
@@ -53,36 +66,43 @@ public struct PacketDecoder: Sendable {
         case .ethernet:
             let ethernet = try EthernetHeader.parse(bytes)
             packet.link = .ethernet(ethernet)
+            packet.decodedShape.link = .ethernet
             if ethernet.source.isMulticast { packet.anomalies.insert(.multicastSourceMAC) }
             if ethernet.isIEEE8023 {
                 packet.networkOffset = EthernetHeader.length
                 packet.stopOffset = EthernetHeader.length
                 let llc = try LLCHeader.parse(bytes.extracting(EthernetHeader.length...))
                 packet.network = .llc(llc)
+                packet.decodedShape.network = .llc
                 return
             }
             try decodeEtherType(ethernet.typeOrLength, bytes, at: EthernetHeader.length, into: &packet)
         case .linuxSLL:
             let header = try LinuxSLLHeader.parse(bytes)
             packet.link = .linuxSLL(header)
+            packet.decodedShape.link = .linuxSLL
             try decodeEtherType(header.protocolType, bytes, at: LinuxSLLHeader.length, into: &packet)
         case .linuxSLL2:
             let header = try LinuxSLL2Header.parse(bytes)
             packet.link = .linuxSLL2(header)
+            packet.decodedShape.link = .linuxSLL2
             try decodeEtherType(header.protocolType, bytes, at: LinuxSLL2Header.length, into: &packet)
         case .null, .loop:
             let header = try NullHeader.parse(bytes, networkByteOrder: linkType == .loop)
             packet.link = .null(header)
+            packet.decodedShape.link = .null
             guard let type = header.networkType else { return }
             try decodeEtherType(type, bytes, at: NullHeader.length, into: &packet)
         default:
             if linkType.isRawIP {
                 packet.link = .raw
+                packet.decodedShape.link = .raw
                 try bytes.require(1, for: .raw)
                 let type: EtherType = bytes[0] >> 4 == 6 ? .ipv6 : .ipv4
                 try decodeEtherType(type, bytes, at: 0, into: &packet)
             } else {
                 packet.link = .unsupported(linkType)
+                packet.decodedShape.link = .unsupported
             }
         }
     }
@@ -117,18 +137,21 @@ public struct PacketDecoder: Sendable {
         let payload = bytes.extracting(offset...)
         if !packet.link.isEthernet, type == LinuxSLLHeader.protocolLLC {
             packet.network = .llc(try LLCHeader.parse(payload))
+            packet.decodedShape.network = .llc
             return
         }
         switch type {
         case .arp, .rarp:
             let arp = try ARPPacket.parse(payload)
             packet.network = .arp(arp)
+            packet.decodedShape.network = .arp
             if arp.isEthernetIPv4, let source = packet.sourceMAC, source != arp.senderMAC {
                 packet.anomalies.insert(.arpSenderMACMismatch)
             }
         case .ipv4:
             let header = try IPv4Header.parse(payload)
             packet.network = .ipv4(header)
+            packet.decodedShape.network = .ipv4
             if !header.headerChecksumValid { packet.anomalies.insert(.ipv4BadChecksum) }
             if header.lengthExceedsCapture { packet.anomalies.insert(.ipLengthExceedsFrame) }
             guard header.isFirstFragment else {
@@ -144,6 +167,7 @@ public struct PacketDecoder: Sendable {
         case .ipv6:
             let header = try IPv6Header.parse(payload)
             packet.network = .ipv6(header, nil)
+            packet.decodedShape.network = .ipv6
             if header.lengthExceedsCapture { packet.anomalies.insert(.ipLengthExceedsFrame) }
             let ipPayload = payload.extracting(header.payloadRange)
             let payloadBase = offset + header.payloadRange.lowerBound
@@ -160,8 +184,10 @@ public struct PacketDecoder: Sendable {
                 pseudo: header.pseudoHeader, hopLimit: header.hopLimit, into: &packet)
         case .nlbHeartbeat:
             packet.network = .nlbHeartbeat(try NLBHeartbeat.parse(payload))
+            packet.decodedShape.network = .nlbHeartbeat
         default:
             packet.network = .other(type)
+            packet.decodedShape.network = .other
         }
     }
 
@@ -181,6 +207,7 @@ public struct PacketDecoder: Sendable {
         case .tcp:
             let header = try TCPHeader.parse(bytes)
             packet.transport = .tcp(header)
+            packet.decodedShape.transport = .tcp
             if verifyTransportChecksums, complete, !pseudo.verifies(bytes, protocol: .tcp) {
                 packet.anomalies.insert(.transportBadChecksum)
             }
@@ -191,6 +218,7 @@ public struct PacketDecoder: Sendable {
         case .udp:
             let header = try UDPHeader.parse(bytes)
             packet.transport = .udp(header)
+            packet.decodedShape.transport = .udp
             if verifyTransportChecksums, UDPHeader.checksumValid(bytes, pseudo: pseudo) == false {
                 packet.anomalies.insert(.transportBadChecksum)
             }
@@ -200,16 +228,19 @@ public struct PacketDecoder: Sendable {
                 packet.applicationOffset = base
                 packet.stopOffset = base
                 packet.application = .hsrp(try HSRPMessage.parse(bytes.extracting(header.payloadRange)))
+                packet.decodedShape.application = .hsrp
             }
         case .icmp:
             let message = try ICMPv4Message.parse(bytes, isComplete: complete)
             packet.transport = .icmp(message)
+            packet.decodedShape.transport = .icmp
             if verifyTransportChecksums, message.checksumValid == false {
                 packet.anomalies.insert(.transportBadChecksum)
             }
         case .icmpv6:
             let message = try ICMPv6Message.parse(bytes)
             packet.transport = .icmpv6(message)
+            packet.decodedShape.transport = .icmpv6
             let isND = message.isNeighborDiscovery
             if isND || verifyTransportChecksums, complete, !ICMPv6Message.checksumValid(bytes, pseudo: pseudo) {
                 packet.anomalies.insert(.transportBadChecksum)
@@ -217,6 +248,7 @@ public struct PacketDecoder: Sendable {
             guard isND else { return }
             let nd = try NDMessage.parse(bytes)
             packet.transport = .neighborDiscovery(message, nd)
+            packet.decodedShape.transport = .neighborDiscovery
             if hopLimit != 255 { packet.anomalies.insert(.ndHopLimitNot255) }
             if let source = packet.sourceMAC,
                 let linkLayer = nd.sourceLinkLayerAddress ?? nd.targetLinkLayerAddress,
@@ -227,10 +259,12 @@ public struct PacketDecoder: Sendable {
         case .igmp:
             packet.transport = .igmp(
                 try IGMPMessage.parse(bytes, isComplete: complete, declaredLength: declaredLength))
+            packet.decodedShape.transport = .igmp
         case .vrrp:
             try decodeProtocol112(bytes, declaredLength: declaredLength, pseudo: pseudo, hopLimit: hopLimit, into: &packet)
         default:
             packet.transport = .other(proto)
+            packet.decodedShape.transport = .other
         }
     }
 
@@ -242,12 +276,14 @@ public struct PacketDecoder: Sendable {
         case .carp:
             let carp = try CARPAdvertisement.parse(bytes)
             packet.transport = .carp(carp)
+            packet.decodedShape.transport = .carp
             if !CARPAdvertisement.checksumValid(bytes) { packet.anomalies.insert(.redundancyBadChecksum) }
         case .vrrpV2, .vrrpV3, .unknown:
             let isIPv6: Bool
             if case .ipv6 = pseudo { isIPv6 = true } else { isIPv6 = false }
             let vrrp = try VRRPAdvertisement.parse(bytes, isIPv6: isIPv6, declaredLength: declaredLength)
             packet.transport = .vrrp(vrrp)
+            packet.decodedShape.transport = .vrrp
             if vrrp.checksumKind(bytes, pseudo: pseudo) == .invalid {
                 packet.anomalies.insert(.redundancyBadChecksum)
             }
@@ -265,6 +301,11 @@ public struct PacketDecoder: Sendable {
         do throws(DecodeError) {
             let message = try HTTPMessage.parse(bytes)
             packet.application = .http(message)
+            if case .request = message {
+                packet.decodedShape.application = .httpRequest
+            } else {
+                packet.decodedShape.application = .httpResponse
+            }
             packet.applicationOffset = offset
         } catch {}
     }

@@ -109,6 +109,7 @@ public struct IPv4Header: Sendable, Hashable, Encodable, CustomStringConvertible
     public var hasZeroTotalLength: Bool { totalLength == 0 }
 
     /// Parses the header at the start of `bytes` (which runs to the end of the captured frame).
+    @inline(__always)
     public static func parse(_ bytes: Span<UInt8>) throws(DecodeError) -> IPv4Header {
         try bytes.require(minimumLength, for: .ipv4)
         let versionIHL = bytes.u8(0)

@@ -126,6 +126,7 @@ public struct TCPHeader: Sendable, Hashable, Encodable, CustomStringConvertible 
     // MARK: - Parse
 
     /// Decodes a TCP header; throws only when the fixed 20 bytes are cut or the data offset is below 5.
+    @inline(__always)
     public static func parse(_ bytes: Span<UInt8>) throws(DecodeError) -> TCPHeader {
         try bytes.require(20, for: .tcp)
         let octet12 = bytes.u8(12)

@@ -327,6 +327,7 @@ public struct TCPOptions: Sendable, Hashable, Encodable, CustomStringConvertible
     /// `bytes` is the captured part of the options area; `declaredLength` is its size from the
     /// data offset (defaults to `bytes.count`). An option cut where the capture ends before the
     /// declared end sets `truncated`, not `malformed`.
+    @inline(__always)
     public static func parse(_ bytes: Span<UInt8>, declaredLength: Int? = nil) -> TCPOptions {
         var options = TCPOptions(layout: TCPOptionLayout())
         let end = bytes.count

@@ -55,10 +55,10 @@ struct DecodeCommand: ParsableCommand {
             let time = session.merged.currentTimestamp
             if !record.linkType.isSupported { session.noteUnsupported(record.linkType) }
             if stats {
-                session.merged.withCurrentBytes { bytes in
+                let shape = session.merged.withCurrentBytes { bytes in
                     decoder.decode(bytes, linkType: record.linkType, fcsLength: record.fcsLength, into: &packet)
                 }
-                counts[vantage].count(packet, capturedLength: record.capturedLength)
+                counts[vantage].count(packet, shape: shape, capturedLength: record.capturedLength)
                 continue
             }
             let line: String = session.merged.withCurrentBytes { bytes in

@@ -60,12 +60,13 @@ struct ProtocolCounts {
     @inline(__always)
     private mutating func add(_ label: Label) { counts[label.rawValue] &+= 1 }
 
-    /// Counts one decoded frame of `capturedLength` bytes.
+    /// Counts one decoded frame of `capturedLength` bytes, whose layer cases are `shape` (as
+    /// the decoder returned them: cheaper than switching over the packet's layer enums).
     @inline(__always)
-    mutating func count(_ packet: borrowing DecodedPacket, capturedLength: Int) {
+    mutating func count(_ packet: borrowing DecodedPacket, shape: DecodedShape, capturedLength: Int) {
         add(.frames)
         bytes &+= capturedLength
-        switch packet.link {
+        switch shape.link {
         case .ethernet: add(.ethernet)
         case .linuxSLL: add(.linuxSLL)
         case .linuxSLL2: add(.linuxSLL2)
@@ -76,7 +77,7 @@ struct ProtocolCounts {
         }
         if packet.outerVLAN != nil { add(.vlanTagged) }
         if packet.innerVLAN != nil { add(.qinq) }
-        switch packet.network {
+        switch shape.network {
         case .arp: add(.arp)
         case .ipv4: add(.ipv4)
         case .ipv6: add(.ipv6)
@@ -85,7 +86,7 @@ struct ProtocolCounts {
         case .other: add(.otherEtherType)
         case .none: break
         }
-        switch packet.transport {
+        switch shape.transport {
         case .tcp: add(.tcp)
         case .udp: add(.udp)
         case .icmp: add(.icmp)
@@ -99,13 +100,17 @@ struct ProtocolCounts {
         case .other: add(.otherIPProtocol)
         case .none: break
         }
-        switch packet.application {
+        switch shape.application {
         case .hsrp: add(.hsrp)
-        case .http(.request): add(.httpRequest)
-        case .http(.response): add(.httpResponse)
+        case .httpRequest: add(.httpRequest)
+        case .httpResponse: add(.httpResponse)
         case .none: break
         }
-        if let stop = packet.stop { add(stop.isTruncation ? .truncated : .malformed) }
+        switch shape.stop {
+        case .truncated: add(.truncated)
+        case .malformed: add(.malformed)
+        case .none: break
+        }
         if !packet.anomalies.isEmpty {
             for (index, entry) in PacketAnomalies.names.enumerated() where packet.anomalies.contains(entry.0) {
                 anomalies[index] &+= 1
