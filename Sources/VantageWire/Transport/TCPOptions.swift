@@ -85,15 +85,47 @@ public struct TCPOptionLayout: Sequence, Hashable, Sendable, Encodable, CustomSt
     /// How many kinds a layout stores; later ones only set ``overflowed``.
     public static let capacity = 16
 
-    private var low: UInt64 = 0
-    private var high: UInt64 = 0
+    fileprivate var low: UInt64 = 0
+    fileprivate var high: UInt64 = 0
     /// The count in one octet (at most 16), so that a layout takes 18 bytes, not 25.
-    private var storedCount: UInt8 = 0
+    fileprivate var storedCount: UInt8 = 0
     /// Whether more than ``capacity`` options were seen.
-    public private(set) var overflowed = false
+    public fileprivate(set) var overflowed = false
 
     /// The number of kinds stored (at most ``capacity``).
     public var count: Int { Int(storedCount) }
+
+    /// Builds a layout in locals (for ``TCPOptions/parse(_:declaredLength:)``).
+    struct Builder {
+        var low: UInt64 = 0
+        var high: UInt64 = 0
+        var count: UInt8 = 0
+        var overflowed = false
+
+        @inline(__always)
+        mutating func append(_ kind: TCPOptionKind) {
+            guard count < UInt8(TCPOptionLayout.capacity) else {
+                overflowed = true
+                return
+            }
+            let shift = UInt64((count & 7) * 8)
+            if count < 8 {
+                low |= UInt64(kind.rawValue) << shift
+            } else {
+                high |= UInt64(kind.rawValue) << shift
+            }
+            count &+= 1
+        }
+
+        var layout: TCPOptionLayout {
+            var layout = TCPOptionLayout()
+            layout.low = low
+            layout.high = high
+            layout.storedCount = count
+            layout.overflowed = overflowed
+            return layout
+        }
+    }
 
     /// An empty layout.
     public init() {}
@@ -329,64 +361,110 @@ public struct TCPOptions: Sendable, Hashable, Encodable, CustomStringConvertible
     /// declared end sets `truncated`, not `malformed`.
     @inline(__always)
     public static func parse(_ bytes: Span<UInt8>, declaredLength: Int? = nil) -> TCPOptions {
-        var options = TCPOptions(layout: TCPOptionLayout())
+        // The walk keeps every field in a local (registers) and builds the value once at the
+        // end: updating a stored value field by field and then copying it out would make the
+        // copy wait for those narrow stores (failed store forwarding), on every TCP segment.
+        var layout = TCPOptionLayout.Builder()
+        var bits: Bits = []
+        var mss: UInt16 = 0
+        var windowScale: UInt8 = 0
+        var sackBlockCount: UInt8 = 0
+        var sackLower: UInt16 = 0
+        var sackUpper: UInt16 = 0
+        var timestampValue: UInt32 = 0
+        var timestampEcho: UInt32 = 0
         let end = bytes.count
         let declaredEnd = max(declaredLength ?? end, end)
         var index = 0
+        var endedAtEOL = false
         // Every iteration advances `index` by at least 1, so the loop runs at most `end` times.
         while index < end {
             let kind = TCPOptionKind(rawValue: bytes[index])
             if kind == .endOfList {
-                options.layout.append(kind)
-                return options  // the rest is padding, captured or not
+                layout.append(kind)
+                endedAtEOL = true  // the rest is padding, captured or not
+                break
             }
             if kind == .noOperation {
-                options.layout.append(kind)
+                layout.append(kind)
                 index += 1
                 continue
             }
             guard index + 1 < end else {
-                if declaredEnd > end { options.truncated = true } else { options.malformed = true }
+                bits.insert(declaredEnd > end ? .truncated : .malformed)
                 break
             }
             let length = Int(bytes[index + 1])
             guard length >= 2 else {
-                options.malformed = true
+                bits.insert(.malformed)
                 break
             }
             guard index + length <= end else {
-                if index + length <= declaredEnd { options.truncated = true } else { options.malformed = true }
+                bits.insert(index + length <= declaredEnd ? .truncated : .malformed)
                 break
             }
-            options.layout.append(kind)
+            layout.append(kind)
             switch kind {
             case .maximumSegmentSize:
-                if length == 4 { options.mss = bytes.u16(index + 2) } else { options.malformed = true }
+                if length == 4 {
+                    mss = bytes.u16(index + 2)
+                    bits.insert(.hasMSS)
+                } else {
+                    bits.insert(.malformed)
+                }
             case .windowScale:
-                if length == 3 { options.windowScale = bytes[index + 2] } else { options.malformed = true }
+                if length == 3 {
+                    windowScale = bytes[index + 2]
+                    bits.insert(.hasWindowScale)
+                } else {
+                    bits.insert(.malformed)
+                }
             case .sackPermitted:
-                if length == 2 { options.sackPermitted = true } else { options.malformed = true }
+                if length == 2 { bits.insert(.sackPermitted) } else { bits.insert(.malformed) }
             case .sack:
                 if length >= 10, (length - 2) % 8 == 0 {
-                    options.sackBlockCount = (length - 2) / 8
-                    options.sackRange = (index + 2)..<(index + length)
+                    sackBlockCount = UInt8(clamping: (length - 2) / 8)
+                    sackLower = UInt16(clamping: index + 2)
+                    sackUpper = max(sackLower, UInt16(clamping: index + length))
+                    bits.insert(.hasSACKRange)
                 } else {
-                    options.malformed = true
+                    bits.insert(.malformed)
                 }
             case .timestamp:
                 if length == 10 {
-                    options.timestampValue = bytes.u32(index + 2)
-                    options.timestampEcho = bytes.u32(index + 6)
+                    timestampValue = bytes.u32(index + 2)
+                    timestampEcho = bytes.u32(index + 6)
+                    bits.formUnion([.hasTimestampValue, .hasTimestampEcho])
                 } else {
-                    options.malformed = true
+                    bits.insert(.malformed)
                 }
             default:
                 break
             }
             index += length
         }
-        if declaredEnd > end && !options.malformed { options.truncated = true }
-        return options
+        if !endedAtEOL && declaredEnd > end && !bits.contains(.malformed) { bits.insert(.truncated) }
+        return TCPOptions(
+            layout: layout.layout, timestampValue: timestampValue, timestampEcho: timestampEcho, mss: mss,
+            sackLower: sackLower, sackUpper: sackUpper, windowScale: windowScale, sackBlockCount: sackBlockCount,
+            bits: bits)
+    }
+
+    /// The parse-time initializer: every stored field at once.
+    @inline(__always)
+    private init(
+        layout: TCPOptionLayout, timestampValue: UInt32, timestampEcho: UInt32, mss: UInt16, sackLower: UInt16,
+        sackUpper: UInt16, windowScale: UInt8, sackBlockCount: UInt8, bits: Bits
+    ) {
+        self.layout = layout
+        storedTimestampValue = timestampValue
+        storedTimestampEcho = timestampEcho
+        storedMSS = mss
+        storedSACKLower = sackLower
+        storedSACKUpper = sackUpper
+        storedWindowScale = windowScale
+        storedSACKBlockCount = sackBlockCount
+        self.bits = bits
     }
 
     /// SACK block `index` (0 ..< sackBlockCount) read from the options area `bytes` given to
