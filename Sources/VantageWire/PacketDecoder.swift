@@ -162,8 +162,7 @@ public struct PacketDecoder: Sendable {
             let base = offset + header.payloadRange.lowerBound
             try decodeIP(
                 header.protocol, payload.extracting(header.payloadRange), at: base,
-                declaredLength: header.totalLength - header.headerLength,
-                pseudo: header.pseudoHeader, hopLimit: header.ttl, into: &packet)
+                declaredLength: header.totalLength - header.headerLength, hopLimit: header.ttl, into: &packet)
         case .ipv6:
             let header = try IPv6Header.parse(payload)
             packet.network = .ipv6(header, nil)
@@ -181,7 +180,7 @@ public struct PacketDecoder: Sendable {
                 at: payloadBase + walk.upperOffset,
                 declaredLength: header.isJumbogram ? ipPayload.count - walk.upperOffset
                     : header.payloadLength - walk.upperOffset,
-                pseudo: header.pseudoHeader, hopLimit: header.hopLimit, into: &packet)
+                hopLimit: header.hopLimit, into: &packet)
         case .nlbHeartbeat:
             packet.network = .nlbHeartbeat(try NLBHeartbeat.parse(payload))
             packet.decodedShape.network = .nlbHeartbeat
@@ -193,11 +192,24 @@ public struct PacketDecoder: Sendable {
 
     // MARK: - Transport
 
+    /// The pseudo-header of the IP header already stored in `packet.network`.
+    ///
+    /// Checksums are the only users, so it is built when one is verified rather than passed
+    /// down for every frame: an enum built in memory and read back at once by the callee makes
+    /// the read wait for the stores (failed store forwarding).
+    private func pseudoHeader(_ packet: borrowing DecodedPacket) -> PseudoHeader {
+        switch packet.network {
+        case .ipv4(let header): header.pseudoHeader
+        case .ipv6(let header, _): header.pseudoHeader
+        default: .ipv4(source: IPv4Address(rawValue: 0), destination: IPv4Address(rawValue: 0))
+        }
+    }
+
     /// Decodes what IP carries; `bytes` is the captured part of the IP payload and
     /// `declaredLength` the payload length the IP header claims.
     private func decodeIP(
-        _ proto: IPProtocol, _ bytes: Span<UInt8>, at offset: Int, declaredLength: Int, pseudo: PseudoHeader,
-        hopLimit: UInt8, into packet: inout DecodedPacket
+        _ proto: IPProtocol, _ bytes: Span<UInt8>, at offset: Int, declaredLength: Int, hopLimit: UInt8,
+        into packet: inout DecodedPacket
     ) throws(DecodeError) {
         packet.transportOffset = offset
         packet.stopOffset = offset
@@ -208,7 +220,7 @@ public struct PacketDecoder: Sendable {
             let header = try TCPHeader.parse(bytes)
             packet.transport = .tcp(header)
             packet.decodedShape.transport = .tcp
-            if verifyTransportChecksums, complete, !pseudo.verifies(bytes, protocol: .tcp) {
+            if verifyTransportChecksums, complete, !pseudoHeader(packet).verifies(bytes, protocol: .tcp) {
                 packet.anomalies.insert(.transportBadChecksum)
             }
             guard !header.payloadRange.isEmpty,
@@ -219,7 +231,7 @@ public struct PacketDecoder: Sendable {
             let header = try UDPHeader.parse(bytes)
             packet.transport = .udp(header)
             packet.decodedShape.transport = .udp
-            if verifyTransportChecksums, UDPHeader.checksumValid(bytes, pseudo: pseudo) == false {
+            if verifyTransportChecksums, UDPHeader.checksumValid(bytes, pseudo: pseudoHeader(packet)) == false {
                 packet.anomalies.insert(.transportBadChecksum)
             }
             let ports = Self.hsrpPorts
@@ -242,7 +254,9 @@ public struct PacketDecoder: Sendable {
             packet.transport = .icmpv6(message)
             packet.decodedShape.transport = .icmpv6
             let isND = message.isNeighborDiscovery
-            if isND || verifyTransportChecksums, complete, !ICMPv6Message.checksumValid(bytes, pseudo: pseudo) {
+            if isND || verifyTransportChecksums, complete,
+                !ICMPv6Message.checksumValid(bytes, pseudo: pseudoHeader(packet))
+            {
                 packet.anomalies.insert(.transportBadChecksum)
             }
             guard isND else { return }
@@ -261,7 +275,8 @@ public struct PacketDecoder: Sendable {
                 try IGMPMessage.parse(bytes, isComplete: complete, declaredLength: declaredLength))
             packet.decodedShape.transport = .igmp
         case .vrrp:
-            try decodeProtocol112(bytes, declaredLength: declaredLength, pseudo: pseudo, hopLimit: hopLimit, into: &packet)
+            try decodeProtocol112(
+                bytes, declaredLength: declaredLength, pseudo: pseudoHeader(packet), hopLimit: hopLimit, into: &packet)
         default:
             packet.transport = .other(proto)
             packet.decodedShape.transport = .other
