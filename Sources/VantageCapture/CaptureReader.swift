@@ -140,6 +140,15 @@ public struct CaptureReader: Sendable {
         try buffer.withBytes(at: dataOffset, count: current.capturedLength, body)
     }
 
+    /// ``current``, read through a `mutating` call so that a reader held in an optional or an
+    /// array is accessed in place rather than copied first.
+    @inline(__always)
+    mutating func currentInPlace() -> PacketRecord { current }
+
+    /// ``isAtEnd``, in place (see ``currentInPlace()``).
+    @inline(__always)
+    mutating func isAtEndInPlace() -> Bool { finished || failure != nil }
+
     /// File offset just past the current record (or the last header read): progress so far.
     public var bytesRead: Int64 { buffer.position + Int64(pendingConsume) }
 

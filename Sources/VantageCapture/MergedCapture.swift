@@ -34,11 +34,20 @@ public struct MergedCapture: Sendable {
     public let vantagePoints: [VantagePoint]
     /// The readers (nil where the file could not be opened), indexed by vantage.
     public var readers: [CaptureReader?] {
-        slots.map { $0 < 0 ? nil : live[$0] }
+        if hasSolo { return [solo] }
+        return slots.map { $0 < 0 ? nil : live[$0] }
     }
     /// The opened readers; stored without optionals so the per-frame paths borrow them in place
     /// (reading through an optional array element copies and retains the whole reader).
     private var live: [CaptureReader]
+    /// The reader of a merge of one opened file, kept out of `live`: mutating an array element
+    /// checks the array's uniqueness first, a runtime call per access, several per frame.
+    private var solo: CaptureReader?
+    /// Whether `solo` holds the reader (tested instead of `solo`: reading an optional reader
+    /// in a getter copies it, with a retain of every reference it holds).
+    private let hasSolo: Bool
+    /// The solo reader's current record, copied out in `next()` for the `current` getter.
+    private var soloRecord = PacketRecord.empty
     /// Index into `live` of each vantage's reader, or -1 when its file could not be opened.
     private let slots: [Int]
     /// Nanoseconds added to each vantage's timestamps before ordering.
@@ -63,7 +72,13 @@ public struct MergedCapture: Sendable {
                 name: index < names.count ? names[index] : readers[index].path,
                 path: readers[index].path)
         }
-        self.live = readers
+        if readers.count == 1 {
+            self.solo = readers[0]
+            self.live = []
+        } else {
+            self.live = readers
+        }
+        self.hasSolo = readers.count == 1
         self.slots = Array(readers.indices)
         self.offsetNanoseconds = readers.indices.map { index in
             guard let offsetNanoseconds, index < offsetNanoseconds.count else { return 0 }
@@ -89,7 +104,13 @@ public struct MergedCapture: Sendable {
                 stops.append(VantageStop(vantage: index, name: point.name, error: error))
             }
         }
-        self.live = live
+        if slots.count == 1 && live.count == 1 {
+            self.solo = live[0]
+            self.live = []
+        } else {
+            self.live = live
+        }
+        self.hasSolo = slots.count == 1 && live.count == 1
         self.slots = slots
         self.stops = stops
     }
@@ -125,6 +146,7 @@ public struct MergedCapture: Sendable {
     /// the file; an empty record when there is none.
     public var current: PacketRecord {
         guard let vantage = currentVantage else { return .empty }
+        if hasSolo { return soloRecord }
         return live[slots[vantage]].current
     }
 
@@ -141,6 +163,7 @@ public struct MergedCapture: Sendable {
     /// retain and release of every reference it holds) for every frame. Nothing is modified.
     public mutating func withCurrentBytes<R, E: Error>(_ body: (Span<UInt8>) throws(E) -> R) throws(E) -> R {
         if let vantage = currentVantage {
+            if hasSolo { return try solo!.withCurrentBytesInPlace(body) }
             return try live[slots[vantage]].withCurrentBytesInPlace(body)
         }
         return try ChunkBuffer.withEmptySpan(body)
@@ -150,14 +173,14 @@ public struct MergedCapture: Sendable {
     /// capture file). Same results as the merge: the record's shifted timestamp in `keys`, an
     /// error recorded in `stops` once.
     private mutating func nextOfOne() -> Int? {
-        let slot = slots[0]
-        guard slot >= 0, !live[slot].isAtEnd else {
+        guard hasSolo, !solo!.isAtEndInPlace() else {
             currentVantage = nil
             return nil
         }
         do {
-            if try live[slot].advance() {
-                keys[0] = Timestamp.saturatingAdd(live[slot].current.timestamp.nanoseconds, offsetNanoseconds[0])
+            if try solo!.advance() {
+                soloRecord = solo!.currentInPlace()
+                keys[0] = Timestamp.saturatingAdd(soloRecord.timestamp.nanoseconds, offsetNanoseconds[0])
                 currentVantage = 0
                 return 0
             }

@@ -241,37 +241,43 @@ public struct DecodedShape: Sendable, Hashable {
 
     /// One octet per field in one word: the decoder updates it field by field and returns it
     /// whole, and a word read after byte stores would wait for them (failed store forwarding).
-    private var raw: UInt64 = 0
+    @usableFromInline
+    var raw: UInt64 = 0
 
-    @inline(__always)
-    private func octet(_ index: UInt64) -> UInt8 { UInt8(truncatingIfNeeded: raw >> (index * 8)) }
+    @inlinable @inline(__always)
+    func octet(_ index: UInt64) -> UInt8 { UInt8(truncatingIfNeeded: raw >> (index * 8)) }
 
-    @inline(__always)
-    private mutating func setOctet(_ index: UInt64, _ value: UInt8) {
+    @inlinable @inline(__always)
+    mutating func setOctet(_ index: UInt64, _ value: UInt8) {
         raw = raw & ~(0xFF << (index * 8)) | UInt64(value) << (index * 8)
     }
 
     /// The link layer's case.
+    @inlinable
     public var link: Link {
         get { Link(rawValue: octet(0)) ?? .none }
         set { setOctet(0, newValue.rawValue) }
     }
     /// The network layer's case.
+    @inlinable
     public var network: Network {
         get { Network(rawValue: octet(1)) ?? .none }
         set { setOctet(1, newValue.rawValue) }
     }
     /// The transport layer's case.
+    @inlinable
     public var transport: Transport {
         get { Transport(rawValue: octet(2)) ?? .none }
         set { setOctet(2, newValue.rawValue) }
     }
     /// The application layer's case.
+    @inlinable
     public var application: Application {
         get { Application(rawValue: octet(3)) ?? .none }
         set { setOctet(3, newValue.rawValue) }
     }
     /// Whether decoding stopped early, and why.
+    @inlinable
     public var stop: Stop {
         get { Stop(rawValue: octet(4)) ?? .none }
         set { setOctet(4, newValue.rawValue) }
