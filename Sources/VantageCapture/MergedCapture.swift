@@ -169,6 +169,26 @@ public struct MergedCapture: Sendable {
         return try ChunkBuffer.withEmptySpan(body)
     }
 
+    /// Runs `body` with the reader of a merge of exactly one opened file, in place, and returns
+    /// true; returns false without running it otherwise.
+    ///
+    /// The fastest way through one capture: `body` loops on the reader's `advance()` and
+    /// `withCurrentBytes(_:)` with no merge bookkeeping per record (the one file needs no
+    /// ordering). An error `body` throws is recorded in `stops` as `next()` would record it.
+    /// While `body` runs, `current` and `currentTimestamp` are not updated; afterwards the merge
+    /// has no current record and `next()` goes on from where the reader stands.
+    public mutating func withSoloReader(_ body: (inout CaptureReader) throws(CaptureError) -> Void) -> Bool {
+        guard hasSolo else { return false }
+        currentVantage = nil
+        soloRecord = .empty
+        do {
+            try body(&solo!)
+        } catch {
+            stops.append(VantageStop(vantage: 0, name: vantagePoints[0].name, error: error))
+        }
+        return true
+    }
+
     /// `next()` for a single vantage point: no heap, just the reader (the common case of one
     /// capture file). Same results as the merge: the record's shifted timestamp in `keys`, an
     /// error recorded in `stops` once.

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Decodes a captured frame to its deepest known layer with closed switches:
 /// link type → EtherType → IP protocol → port.
 ///
@@ -326,24 +328,104 @@ public struct PacketDecoder: Sendable {
     }
 }
 
-/// A set of TCP/UDP ports as a 65536-bit map: membership costs one load, no hashing.
+/// A set of TCP/UDP ports, trivially copyable: up to 16 port ranges held inline behind a
+/// 64-bit quick-reject mask. Membership usually costs one mask test, with no hashing.
+///
+/// It holds no reference, so passing a ``PacketDecoder`` to a per-frame call or closure costs
+/// no retain, release or outlined copy. A set needing more than 16 disjoint ranges (unusual)
+/// keeps its 65536-bit map in a process-wide table, found by index.
 public struct PortSet: Sendable, Hashable {
-    private var words: [UInt64]
+    /// Bit `port & 63` is set when some member has those low six bits: a clear bit proves
+    /// absence.
+    private var mask: UInt64 = 0
+    /// Up to 16 ranges as `first << 16 | last`, ascending, disjoint.
+    private var ranges = InlineArray<16, UInt32>(repeating: 0)
+    private var rangeCount = 0
+    /// Index of the set's map in ``PortMaps`` when it has more than 16 ranges, else -1.
+    private var mapIndex = -1
+
+    /// How many ranges a set keeps inline.
+    static let inlineRanges = 16
 
     /// A set holding `ports`.
     public init(_ ports: some Sequence<UInt16>) {
-        words = Array(repeating: 0, count: 1024)
-        for port in ports { words[Int(port >> 6)] |= 1 << UInt64(port & 63) }
+        let sorted = Set(ports).sorted()
+        var runs: [(UInt16, UInt16)] = []
+        for port in sorted {
+            if let last = runs.last, last.1 &+ 1 == port, last.1 != UInt16.max {
+                runs[runs.count - 1].1 = port
+            } else {
+                runs.append((port, port))
+            }
+        }
+        for (first, last) in runs {
+            if Int(last) - Int(first) >= 63 {
+                mask = ~0
+            } else {
+                for port in first...last { mask |= 1 << UInt64(port & 63) }
+            }
+        }
+        if runs.count > Self.inlineRanges {
+            var words = [UInt64](repeating: 0, count: 1024)
+            for port in sorted { words[Int(port >> 6)] |= 1 << UInt64(port & 63) }
+            mapIndex = PortMaps.index(of: words)
+            return
+        }
+        rangeCount = runs.count
+        for (index, run) in runs.enumerated() { ranges[index] = UInt32(run.0) << 16 | UInt32(run.1) }
     }
 
     /// Whether `port` is in the set.
     @inline(__always)
     public func contains(_ port: UInt16) -> Bool {
-        words[Int(port >> 6)] >> UInt64(port & 63) & 1 != 0
+        guard mask >> UInt64(port & 63) & 1 != 0 else { return false }
+        return containsAfterMask(port)
+    }
+
+    private func containsAfterMask(_ port: UInt16) -> Bool {
+        if mapIndex >= 0 { return PortMaps.contains(port, inMap: mapIndex) }
+        for index in 0..<rangeCount {
+            let range = ranges[index]
+            if UInt32(port) >= range >> 16 && UInt32(port) <= range & 0xFFFF { return true }
+        }
+        return false
     }
 
     /// The ports in the set, ascending.
     public var ports: [UInt16] {
-        (0...UInt16.max).filter(contains)
+        if mapIndex >= 0 { return (0...UInt16.max).filter(contains) }
+        var ports: [UInt16] = []
+        for index in 0..<rangeCount {
+            let range = ranges[index]
+            ports += UInt16(truncatingIfNeeded: range >> 16)...UInt16(truncatingIfNeeded: range)
+        }
+        return ports
+    }
+
+    public static func == (lhs: PortSet, rhs: PortSet) -> Bool { lhs.ports == rhs.ports }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(ports) }
+}
+
+/// The 65536-bit maps of port sets too fragmented to keep inline, each stored once for the
+/// life of the process (a set is found again by its contents, so the table stays as small as
+/// the number of distinct large sets built).
+enum PortMaps {
+    private static let maps = Mutex<[[UInt64]]>([])
+
+    /// The index of `words`, added if new.
+    static func index(of words: [UInt64]) -> Int {
+        maps.withLock { maps in
+            if let index = maps.firstIndex(of: words) { return index }
+            maps.append(words)
+            return maps.count - 1
+        }
+    }
+
+    /// Whether map `index` holds `port`.
+    static func contains(_ port: UInt16, inMap index: Int) -> Bool {
+        maps.withLock { maps in
+            index < maps.count && maps[index][Int(port >> 6)] >> UInt64(port & 63) & 1 != 0
+        }
     }
 }

@@ -92,18 +92,27 @@ struct DecodeCommand: ParsableCommand {
     ) throws {
         var packet = DecodedPacket()
         if counts.count == 1 && session.filter == nil {
+            // One file: straight on its reader, with no merge step per record.
             var local = ProtocolCounts()
-            while session.merged.next() != nil {
-                progress.tick { session.merged.totalBytesRead }
-                let record = session.merged.current
-                if !record.linkType.isSupported { session.noteUnsupported(record.linkType) }
-                let shape = session.merged.withCurrentBytes { bytes in
-                    decoder.decode(bytes, linkType: record.linkType, fcsLength: record.fcsLength, into: &packet)
+            var unsupported: [LinkType: Int] = [:]
+            let solo = session.merged.withSoloReader { reader throws(CaptureError) in
+                while try reader.advance() {
+                    progress.tick { reader.bytesRead }
+                    let linkType = reader.current.linkType
+                    let fcsLength = reader.current.fcsLength
+                    let capturedLength = reader.current.capturedLength
+                    if !linkType.isSupported { unsupported[linkType, default: 0] += 1 }
+                    let shape = reader.withCurrentBytes { bytes in
+                        decoder.decode(bytes, linkType: linkType, fcsLength: fcsLength, into: &packet)
+                    }
+                    local.count(packet, shape: shape, capturedLength: capturedLength)
                 }
-                local.count(packet, shape: shape, capturedLength: record.capturedLength)
             }
-            counts[0] = local
-            return
+            if solo {
+                for (linkType, count) in unsupported { session.noteUnsupported(linkType, count: count) }
+                counts[0] = local
+                return
+            }
         }
         while let vantage = session.merged.next() {
             progress.tick { session.merged.totalBytesRead }
