@@ -134,7 +134,11 @@ public struct IPv4Header: Sendable, Hashable, Encodable, CustomStringConvertible
             sum &+= UInt64(bytes.u32(word))
             word &+= 4
         }
-        while sum >> 16 != 0 { sum = (sum & 0xFFFF) &+ (sum >> 16) }
+        // Fold to 16 bits without a loop: at most 15 words sum to less than 2^36.
+        sum = (sum & 0xFFFF_FFFF) &+ (sum >> 32)
+        sum = (sum & 0xFFFF) &+ (sum >> 16)
+        sum = (sum & 0xFFFF) &+ (sum >> 16)
+        sum = (sum & 0xFFFF) &+ (sum >> 16)
         let end = totalLength == 0 ? bytes.count : min(totalLength, bytes.count)
         return IPv4Header(
             headerLength: headerLength, tos: bytes.u8(1), totalLength: totalLength, identification: bytes.u16(4),
