@@ -23,9 +23,19 @@ struct ChunkBuffer: Sendable {
     private(set) var bufferFileOffset: Int64 = 0
     /// Whether the source has reported its end.
     private(set) var atEnd = false
+    /// The background reader of a large regular file (see ``ReadAhead``); nil before the first
+    /// refill, for other sources, and for good once this buffer has fallen back to reading
+    /// itself (a copy of the buffer shares it, or a record did not fit a slot's headroom).
+    private var ahead: ReadAhead?
+    /// The read size of the read-ahead, or 0 when this buffer does not (or no longer) use one.
+    private var readAheadChunk = 0
+    /// A read error the read-ahead reported after some data, thrown by the next refill.
+    private var aheadError: CaptureError?
 
-    /// `sizeHint` (the file size, when known) keeps the buffer of a small file small.
-    init(source: ByteSource, path: String, chunkSize: Int, sizeHint: Int64? = nil) {
+    /// `sizeHint` (the file size, when known) keeps the buffer of a small file small. A regular
+    /// file of at least four chunks is read ahead on a background thread when `readAhead` is
+    /// set and the chunk size is at least 4 KiB.
+    init(source: ByteSource, path: String, chunkSize: Int, sizeHint: Int64? = nil, readAhead: Bool = true) {
         self.source = source
         self.path = path
         var capacity = max(chunkSize, 64)
@@ -33,6 +43,11 @@ struct ChunkBuffer: Sendable {
             capacity = max(Int(sizeHint), 64)
         }
         self.storage = BufferStorage(capacity: capacity)
+        if readAhead, case .file = source, chunkSize >= Self.pageSize, let sizeHint,
+            sizeHint >= 4 * Int64(chunkSize)
+        {
+            readAheadChunk = (chunkSize + Self.pageSize - 1) & ~(Self.pageSize - 1)
+        }
     }
 
     /// File offset of the first unconsumed byte.
@@ -71,6 +86,7 @@ struct ChunkBuffer: Sendable {
     @inline(never)
     private mutating func refill(_ count: Int) throws(CaptureError) -> Bool {
         if atEnd { return false }
+        if readAheadChunk > 0, let filled = try refillAhead(count) { return filled }
         let unconsumed = end - start
         let tailFileOffset = bufferFileOffset + Int64(start)
         if count > storage.bytes.count || !isKnownUniquelyReferenced(&storage) {
@@ -113,6 +129,53 @@ struct ChunkBuffer: Sendable {
             end += got
         }
         return end - start >= count
+    }
+
+    /// `refill` from the read-ahead's slots; nil when this buffer must read by itself instead
+    /// (from then on: the read-ahead is dropped and `readAheadChunk` cleared).
+    private mutating func refillAhead(_ count: Int) throws(CaptureError) -> Bool? {
+        if ahead == nil {
+            ahead = ReadAhead(
+                source: source, path: path, from: bufferFileOffset + Int64(end), chunkSize: readAheadChunk)
+        }
+        guard isKnownUniquelyReferenced(&ahead) else {
+            // A copy of this buffer shares the read-ahead: each copy reads by itself with
+            // `pread` at its own offsets from here on, so copies stay independent.
+            return stopReadingAhead()
+        }
+        while true {
+            if let aheadError { throw aheadError }
+            let tail = end - start
+            guard tail <= ReadAhead.headroom else { return stopReadingAhead() }
+            let slot = ahead!.take()
+            if slot.length == 0 {
+                if let error = slot.error { throw error }
+                atEnd = true
+                ahead = nil
+                return false
+            }
+            // Join the unconsumed tail to the slot's data, in the headroom before it: the only
+            // copy of packet bytes, for a record straddling two reads.
+            let joined = slot.dataStart - tail
+            if tail > 0 {
+                unsafe slot.storage.bytes.baseAddress!.advanced(by: joined).copyMemory(
+                    from: storage.bytes.baseAddress!.advanced(by: start), byteCount: tail)
+            }
+            ahead!.releasePrevious()  // only now may the producer overwrite the old window
+            storage = slot.storage
+            bufferFileOffset = slot.fileOffset - Int64(slot.dataStart)
+            start = joined
+            end = slot.dataStart + slot.length
+            aheadError = slot.error
+            if end - start >= count { return true }
+        }
+    }
+
+    /// Drops the read-ahead for good; the caller goes on with synchronous reads.
+    private mutating func stopReadingAhead() -> Bool? {
+        ahead = nil
+        readAheadChunk = 0
+        return nil
     }
 
     /// Calls `body` with `count` bytes at `offset` from the first unconsumed byte, as a `Span`.
