@@ -6,13 +6,13 @@ CONFIG       ?= release
 BIN          := .build/$(CONFIG)/vantage
 DEBUG_BIN    := .build/debug/vantage
 FUZZ_SECONDS ?= 60
-DEMO_CAPTURES := Examples/keepalived-failover.pcap
+DEMO_CAPTURES := client=Examples/keepalived-failover.pcap gw2=Examples/keepalived-failover-gw2-any.pcap
 
 # Debian packages: libpcap for BPF filters, real peers and capture tools for the tests.
 APT_PACKAGES := libpcap-dev tcpdump tshark iproute2 iputils-ping arping nftables keepalived ucarp arpwatch time \
                 python3 clang libclang-rt-14-dev
 
-.PHONY: all deps build demo test unit-tests fuzz fuzz-smoke bench examples clean
+.PHONY: all deps build demo test unit-tests scenarios fuzz fuzz-smoke bench examples compare clean
 
 all: build
 
@@ -30,16 +30,22 @@ build: deps
 	$(SWIFT) build -c $(CONFIG) --product vantage
 
 demo: build
-	@echo "== vantage decode $(DEMO_CAPTURES) (first 25 frames)"
-	@$(BIN) decode $(DEMO_CAPTURES) | head -n 25
-	@echo "== per-protocol counts"
-	@$(BIN) decode --stats $(DEMO_CAPTURES)
+	@echo "== vantage analyze $(DEMO_CAPTURES)"
+	@$(BIN) analyze $(DEMO_CAPTURES) || [ $$? -eq 1 ]
+	@echo "== vantage decode -f 'vrrp or arp' (first 12 frames)"
+	@$(BIN) decode -c 12 -f 'vrrp or arp' $(DEMO_CAPTURES)
 
 unit-tests: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-test: unit-tests fuzz-smoke
+# Real traffic in network namespaces (root): every Scenarios/*-*.sh, judged against the debug
+# binary that unit-tests just built (a release build would cost minutes more in CI).
+scenarios: deps
+	$(SWIFT) build --product vantage
+	VANTAGE=$(CURDIR)/$(DEBUG_BIN) Scenarios/run-all.sh
+
+test: unit-tests scenarios fuzz-smoke
 
 fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run.sh
@@ -52,6 +58,10 @@ bench: deps
 
 examples: build
 	Examples/record.sh
+
+# docs/comparison.md: arpwatch and tshark next to Vantage on the bundled captures.
+compare: build
+	Scenarios/compare.py --vantage $(BIN)
 
 clean:
 	rm -rf .build Fuzz/bin

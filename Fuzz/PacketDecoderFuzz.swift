@@ -11,6 +11,7 @@
 //  - every offset and payload range of the result lies inside the frame;
 //  - an inner layer is never present without the outer one;
 //  - decoding with `fcsLength: 4` equals decoding the frame without its last 4 octets;
+//  - decoding into a reused, fully populated packet equals decoding into a fresh one;
 //  - every layer's `description` (and the byte-reading descriptions) can be produced.
 
 #if !VANTAGE_FUZZ_SINGLE_MODULE
@@ -19,6 +20,11 @@
 
 private let fuzzLinkTypes: [LinkType] = [.ethernet, .linuxSLL, .linuxSLL2, .null, .loop, .raw]
 private let plainDecoder = PacketDecoder()
+/// A frame that fills every layer (VLANs, IPv4, TCP, HTTP), decoded before each reuse check.
+private let populatedFrame = FrameBuilder.httpRequest(
+    from: (MACAddress(rawValue: 0x0200_5E10_0001), IPv4Address(10, 0, 0, 1), 40000),
+    to: (MACAddress(rawValue: 0x0200_5E10_0002), IPv4Address(10, 0, 0, 2), 80), target: "/health", host: "vip",
+    vlans: [100, 200])
 private let checkingDecoder = PacketDecoder(
     httpPorts: Array(1...1024) + [8000, 8008, 8080, 8888], verifyTransportChecksums: true)
 
@@ -34,6 +40,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let packet = decoder.decode(frame.span, linkType: linkType, fcsLength: withFCS ? 4 : 0)
     let captured = withFCS && frame.count >= 4 ? frame.count - 4 : frame.count
     let text = fuzzCheck(packet, frame: frame, count: captured)
+    var reused = plainDecoder.decode(populatedFrame.span, linkType: .ethernet)
+    decoder.decode(frame.span, linkType: linkType, fcsLength: withFCS ? 4 : 0, into: &reused)
+    let reusedText = fuzzCheck(reused, frame: frame, count: captured)
+    if reusedText != text { fatalError("decoding into a reused packet differs:\n\(text)\n\(reusedText)") }
     if withFCS && frame.count >= 4 {
         let trimmed = Array(frame[0..<captured])
         let again = decoder.decode(trimmed.span, linkType: linkType)

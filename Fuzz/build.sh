@@ -18,4 +18,7 @@ for target in pcap:PcapReaderFuzz pcapng:PcapNGReaderFuzz; do
         Sources/VantageCapture/*.swift Fuzz/FuzzRead.swift "Fuzz/$file.swift" Fuzz/bin/libVantageWire.a \
         -o "Fuzz/bin/$name-fuzz"
 done
-echo "built Fuzz/bin/pcap-fuzz Fuzz/bin/pcapng-fuzz"
+# 3. The packet decoder target: its harness alone, importing VantageWire (see Fuzz/DECODER.md).
+swiftc "${FLAGS[@]}" -module-name VantageDecoderFuzz -I Fuzz/bin \
+    Fuzz/PacketDecoderFuzz.swift Fuzz/bin/libVantageWire.a -o Fuzz/bin/decoder-fuzz
+echo "built Fuzz/bin/pcap-fuzz Fuzz/bin/pcapng-fuzz Fuzz/bin/decoder-fuzz"

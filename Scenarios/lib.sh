@@ -132,3 +132,163 @@ vt_cleanup() {
   if [ -n "$VT_TMP" ] && [ "${VT_KEEP_TMP:-0}" != 1 ]; then rm -rf "$VT_TMP"; fi
   return $status
 }
+
+# ---------------------------------------------------------------------------------------------
+# Scenario helpers: checks with one PASS/FAIL line each, fault verification, the Vantage run.
+
+VT_NAME=""
+VT_FAILS=0
+VT_CAPTURE_PIDS=()
+
+# vt_scenario NAME: vt_init plus the name printed on each PASS/FAIL line.
+vt_scenario() {
+  VT_NAME=$1
+  vt_init "$1"
+  VT_SCENARIO_START=$(vt_now)
+}
+
+# vt_now: the time as fractional epoch seconds (the clock tcpdump stamps packets with).
+vt_now() { date +%s.%N; }
+
+# vt_pass TEXT / vt_flunk TEXT: one check's line on stdout; a failure is counted (and the work
+# directory is kept for a look at the captures).
+vt_pass() { printf 'PASS %s: %s\n' "$VT_NAME" "$*"; }
+vt_flunk() { printf 'FAIL %s: %s\n' "$VT_NAME" "$*"; VT_FAILS=$((VT_FAILS + 1)); VT_KEEP_TMP=1; }
+
+# vt_verify TEXT CMD...: PASS if CMD succeeds, else FAIL and stop the scenario (the fault did
+# not happen as designed, so judging Vantage would be meaningless).
+vt_verify() {
+  local text=$1; shift
+  if "$@" >&2; then vt_pass "$text"; else vt_flunk "$text"; vt_finish; fi
+}
+
+# vt_quiet HOST: nothing speaks unasked: no IPv6 (no DAD, MLD or router solicitations) and no
+# gratuitous ARP on link up or MAC change (arp_notify=0, the default, made explicit).
+vt_quiet() {
+  vt_exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 \
+    net.ipv4.conf.all.arp_notify=0 net.ipv4.conf.default.arp_notify=0
+  if vt_exec "$1" test -d /proc/sys/net/ipv4/conf/eth0; then
+    vt_exec "$1" sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1 net.ipv4.conf.eth0.arp_notify=0
+  fi
+}
+
+# vt_host_quiet NAME CIDR MAC: vt_host whose namespace is made quiet before eth0 comes up
+# (CIDR may be empty: no address yet).
+vt_host_quiet() {
+  local name=$1 cidr=$2 mac=$3 ns sw
+  ns=$(vt_ns "$name"); sw=$(vt_ns sw)
+  ip netns add "$ns"; VT_NAMESPACES+=("$ns")
+  vt_quiet "$name"
+  ip -n "$ns" link set lo up
+  ip link add "vt$$x" type veth peer name "vt$$y"
+  ip link set "vt$$x" netns "$ns"
+  ip link set "vt$$y" netns "$sw"
+  ip -n "$ns" link set "vt$$x" name eth0
+  ip -n "$sw" link set "vt$$y" name "p-$name"
+  ip -n "$ns" link set eth0 address "$mac"
+  vt_quiet "$name"
+  ip -n "$sw" link set "p-$name" master br0
+  ip -n "$sw" link set "p-$name" up
+  [ -z "$cidr" ] || ip -n "$ns" addr add "$cidr" dev eth0
+  ip -n "$ns" link set eth0 up
+}
+
+# vt_neigh HOST IP: "MAC STATE" of HOST's eth0 neighbour entry for IP ("- STATE" without a MAC,
+# "- NONE" without an entry).
+vt_neigh() {
+  local line
+  line=$(vt_exec "$1" ip neigh show to "$2" dev eth0 | head -n 1)
+  [ -n "$line" ] || { echo "- NONE"; return 0; }
+  awk '{ mac = "-"; for (i = 1; i <= NF; i++) if ($i == "lladdr") mac = $(i + 1); print mac, $NF }' <<<"$line"
+}
+
+# vt_neigh_is HOST IP MAC STATES: whether the entry has MAC ("-" for none) and one of STATES
+# (a |-separated list such as "REACHABLE|STALE").
+vt_neigh_is() {
+  local got; got=$(vt_neigh "$1" "$2")
+  [ "${got% *}" = "$3" ] && [[ "|$4|" == *"|${got#* }|"* ]]
+}
+
+# vt_capture_start HOST IFACE NAME: a vantage point NAME capturing into $VT_TMP/NAME.pcap, in
+# immediate mode (so that stopping it loses no frame still waiting in the kernel's ring buffer).
+vt_capture_start() {
+  local host=$1 iface=$2 name=$3 log="$VT_TMP/tcpdump-$3.log"
+  vt_bg "$host" "$log" tcpdump -i "$iface" --immediate-mode -U -s 0 -w "$VT_TMP/$name.pcap" -nn
+  VT_CAPTURE_PIDS+=("$VT_LAST_PID")
+  vt_wait_log 10 "$log" "listening on" || vt_fail "tcpdump on $host did not start: $(cat "$log")"
+}
+
+# vt_capture_stop: ends every capture (tcpdump writes out what it holds on SIGTERM).
+vt_capture_stop() {
+  local pid
+  for pid in "${VT_CAPTURE_PIDS[@]}"; do vt_stop "$pid"; done
+  VT_CAPTURE_PIDS=()
+}
+
+# vt_frames NAME FILTER: how many frames of vantage NAME's capture match the pcap FILTER.
+vt_frames() { tcpdump -nn -r "$VT_TMP/$1.pcap" "$2" 2>/dev/null | wc -l; }
+
+# vt_frames_at_least N NAME FILTER / vt_frames_none NAME FILTER: conditions for vt_verify.
+vt_frames_at_least() { [ "$(vt_frames "$2" "$3")" -ge "$1" ]; }
+vt_frames_none() { [ "$(vt_frames "$1" "$2")" -eq 0 ]; }
+
+# vt_show NAME FILTER: the matching frames as tcpdump -e prints them (for the log).
+vt_show() { tcpdump -nn -e -r "$VT_TMP/$1.pcap" "$2" 2>/dev/null | sed 's/^/    /' >&2 || true; }
+
+# vt_analyze SPEC: runs Scenarios/check.py on SPEC (Vantage from $VANTAGE, default the debug
+# build), counting its failures. A missing `analyze` subcommand is a SKIP unless
+# VT_REQUIRE_ANALYZE=1.
+vt_analyze() {
+  local rc=0
+  VANTAGE=${VANTAGE:-$VT_ROOT/.build/debug/vantage} python3 "$VT_ROOT/Scenarios/check.py" "$1" || rc=$?
+  case $rc in
+    0) ;;
+    3) VT_SKIPPED=1 ;;
+    *) VT_FAILS=$((VT_FAILS + 1)); VT_KEEP_TMP=1 ;;
+  esac
+}
+
+# vt_finish: the scenario's verdict; exits 1 on any failure, 3 if Vantage could not be judged.
+vt_finish() {
+  local took
+  took=$(python3 -c "print('%.1f' % ($(vt_now) - ${VT_SCENARIO_START:-0}))")
+  if [ "$VT_FAILS" -gt 0 ]; then
+    vt_log "$VT_NAME: $VT_FAILS check(s) failed in ${took} s; captures and logs kept in $VT_TMP"
+    exit 1
+  fi
+  if [ "${VT_SKIPPED:-0}" = 1 ]; then vt_log "$VT_NAME: traffic verified, Vantage not judged (${took} s)"; exit 3; fi
+  vt_log "$VT_NAME: all checks passed in ${took} s"
+  exit 0
+}
+
+# vt_wait_log TIMEOUT FILE PATTERN: waits until FILE (a vt_bg log) holds PATTERN.
+vt_wait_log() { vt_wait_for "$1" grep -q "$3" "$2"; }
+
+# vt_peers HOST ARGS...: runs Scenarios/peers.py ARGS in HOST's namespace (foreground).
+vt_peers() { local host=$1; shift; vt_exec "$host" python3 "$VT_ROOT/Scenarios/peers.py" "$@"; }
+
+# vt_frames_since NAME T FILTER: how many frames of vantage NAME matching FILTER were captured
+# at or after epoch time T.
+vt_frames_since() {
+  tcpdump -tt -nn -r "$VT_TMP/$1.pcap" "$3" 2>/dev/null | awk -v t="$2" '$1 >= t' | wc -l
+}
+
+# vt_frames_since_at_least N NAME T FILTER / vt_frames_since_none NAME T FILTER: for vt_verify.
+vt_frames_since_at_least() { [ "$(vt_frames_since "$2" "$3" "$4")" -ge "$1" ]; }
+vt_frames_since_none() { [ "$(vt_frames_since "$1" "$2" "$3")" -eq 0 ]; }
+
+# vt_nft_sw RULESET: loads an nftables ruleset (text) into the switch namespace.
+vt_nft_sw() { ip netns exec "$(vt_ns sw)" nft -f - <<<"$1"; }
+
+# vt_switch_quiet: like vt_switch, but the switch says nothing itself: no IPv6 on the bridge or
+# its ports, and no multicast snooping (which would make br0 join 224.0.0.106 and send IGMP
+# reports). Multicast (VRRP) is flooded to every port.
+vt_switch_quiet() {
+  local ns; ns=$(vt_ns sw)
+  ip netns add "$ns"; VT_NAMESPACES+=("$ns")
+  ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+  ip -n "$ns" link set lo up
+  ip -n "$ns" link add br0 type bridge stp_state 0 forward_delay 0 mcast_snooping 0
+  ip -n "$ns" link set br0 address 02:00:00:00:00:fe
+  ip -n "$ns" link set br0 up
+}

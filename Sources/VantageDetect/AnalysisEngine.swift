@@ -1,5 +1,6 @@
 import VantageCapture
 import VantageState
+import VantageWire
 
 /// Runs the state engines and every detector over a time-ordered stream of observations in one
 /// streaming pass (offline or live: time comes only from the packets).
@@ -27,6 +28,7 @@ public final class AnalysisEngine {
         if time > state.now { state.now = time }
         if let tick = nextTick {
             if time >= tick {
+                state.virtualIPs.advance(to: time)
                 for detector in detectors { detector.advance(to: time, state: state, sink: sink) }
                 nextTick = time + Self.tickInterval
             }
@@ -36,6 +38,12 @@ public final class AnalysisEngine {
         state.neighbors.observe(observation)
         let interest = ObservationInterest.of(observation.packet)
         guard !interest.isEmpty else { return }
+        // Virtual-IP groups need adverts, ARP and pfsync (CARP peers) only: keep the data plane cheap.
+        if interest == .redundancy || interest == .arp
+            || (interest == .ipData && observation.packet.ipv4?.protocol == .pfsync)
+        {
+            state.virtualIPs.observe(observation)
+        }
         for index in detectors.indices where interests[index].contains(interest) {
             detectors[index].observe(observation, state: state, sink: sink)
         }
@@ -44,6 +52,7 @@ public final class AnalysisEngine {
     /// Closes every open episode and returns the findings, suppressed kinds removed, ordered by
     /// start time.
     public func finish() -> [Finding] {
+        state.virtualIPs.advance(to: state.now)
         for detector in detectors { detector.finish(at: state.now, state: state, sink: sink) }
         let suppressed = state.configuration.suppressedKinds
         return sink.findings

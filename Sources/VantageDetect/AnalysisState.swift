@@ -9,6 +9,8 @@ public final class AnalysisState {
     public let vantageNames: [String]
     /// Who owned which address when, and which MAC each host sends to.
     public let neighbors: NeighborTable
+    /// VRRP / CARP / HSRP groups: who should own each virtual IP, and when.
+    public let virtualIPs: VirtualIPGroups
     /// Time of the latest observation.
     public internal(set) var now: Timestamp = .zero
 
@@ -16,7 +18,8 @@ public final class AnalysisState {
     public init(configuration: AnalysisConfiguration, vantageNames: [String]) {
         self.configuration = configuration
         self.vantageNames = vantageNames
-        self.neighbors = NeighborTable()
+        self.neighbors = NeighborTable(limits: TableSaturationDetector.limits(configuration))
+        self.virtualIPs = VirtualIPGroups()
     }
 
     /// The name of vantage point `index`.

@@ -11,7 +11,29 @@ public enum DetectorRegistry {
     }
 
     /// The detector types, in the order they run.
-    static var detectorTypes: [any ConfigurableDetector.Type] { [] }
+    static var detectorTypes: [any ConfigurableDetector.Type] {
+        [
+            // Neighbor model (state: NeighborTable).
+            NeighborMovedDetector.self,
+            StaleAfterMoveDetector.self,
+            DuplicateAddressDetector.self,
+            FlipFlopDetector.self,
+            TableSaturationDetector.self,
+            // Address resolution (own small state per detector).
+            UnansweredResolutionDetector.self,
+            ARPMACMismatchDetector.self,
+            ARPStormDetector.self,
+            // vip.* (virtual-IP analysis: VRRP, CARP, HSRP)
+            VIPFailoverDetector.self,
+            VIPSplitBrainDetector.self,
+            VIPAdvertGapDetector.self,
+            VIPConfigMismatchDetector.self,
+            VIPARPAnsweredByBackupDetector.self,
+            VIPFailoverWithoutGARPDetector.self,
+            VIPTrafficToBackupDetector.self,
+            // end vip.*
+        ]
+    }
 }
 
 /// A detector built from the run's configuration.

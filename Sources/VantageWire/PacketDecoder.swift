@@ -162,9 +162,12 @@ public struct PacketDecoder: Sendable {
             }
             if header.isFragment { packet.anomalies.insert(.fragment) }
             let base = offset + header.payloadRange.lowerBound
+            // Total length 0 (TSO on the sender): the payload is what was captured.
+            let declared =
+                header.hasZeroTotalLength ? header.payloadRange.count : header.totalLength - header.headerLength
             try decodeIP(
-                header.protocol, payload.extracting(header.payloadRange), at: base,
-                declaredLength: header.totalLength - header.headerLength, hopLimit: header.ttl, into: &packet)
+                header.protocol, payload.extracting(header.payloadRange), at: base, declaredLength: declared,
+                hopLimit: header.ttl, into: &packet)
         case .ipv6:
             let header = try IPv6Header.parse(payload)
             packet.network = .ipv6(header, nil)

@@ -1,5 +1,9 @@
 import ArgumentParser
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The `vantage` command: finds out why an HA cluster or load-balanced farm drops connections.
 @main
 struct VantageCommand: ParsableCommand {
@@ -14,4 +18,21 @@ struct VantageCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [AnalyzeCommand.self, DecodeCommand.self, ExplainCommand.self]
     )
+
+    /// Runs the command; usage errors exit with 2 (not ArgumentParser's 64), so scripts can
+    /// rely on 0 = clean, 1 = findings, 2 = could not do the job.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success || code.rawValue == 1 || code.rawValue == 2 {
+                exit(withError: error)
+            }
+            let message = fullMessage(for: error)
+            if !message.isEmpty { printError(message) }
+            Glibc.exit(2)
+        }
+    }
 }

@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import VantageCapture
+import VantageWire
 
 /// `vantage decode --json` must agree with `tcpdump -nn -e -tt -r`, frame by frame, on MACs,
 /// VLANs, IPs, ports, ARP operation and addresses, VRRP/CARP group, priority and interval, and
@@ -21,6 +23,19 @@ import Testing
         }
     }
 
+    @Test(.enabled(if: CommandRunner.has("tcpdump")))
+    func builtFramesWithVLANsAndRedundancyProtocols() throws {
+        let directory = try CommandRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let capture = directory.appendingPathComponent("built.pcap").path
+        try BuiltCapture.write(to: capture)
+        let checked = try TcpdumpComparison.compare(capture: capture)
+        for kind in ["arp-request", "arp-reply", "arp-gratuitous", "tcp", "vrrp", "carp", "hsrp", "udp"] {
+            #expect(checked[kind, default: 0] > 0, "no \(kind) frame was compared")
+        }
+        #expect(checked["vlan-tagged", default: 0] >= 4)
+    }
+
     @Test func bundledExamplesAgree() throws {
         let examples = CommandRunner.repositoryRoot.appendingPathComponent("Examples")
         let checked = try TcpdumpComparison.compare(capture: examples.appendingPathComponent("keepalived-failover.pcap").path)
@@ -31,6 +46,9 @@ import Testing
 
 /// Compares Vantage's JSON Lines with tcpdump's text for one capture.
 enum TcpdumpComparison {
+    /// VLAN-tagged frames seen by the last comparison (tests run serialized).
+    nonisolated(unsafe) private static var vlanTagged = 0
+
     /// Compares every frame; returns how many frames of each kind were compared field by field.
     static func compare(capture: String) throws -> [String: Int] {
         let ours = try CommandRunner.vantage(["decode", "--json", capture])
@@ -47,11 +65,13 @@ enum TcpdumpComparison {
         try #require(frames.count == lines.count, "vantage printed \(frames.count) frames, tcpdump \(lines.count)")
 
         var checked: [String: Int] = [:]
+        vlanTagged = 0
         for (index, (frame, line)) in zip(frames, lines).enumerated() {
             let context = "frame \(index + 1): \(line)"
             let kind = compareFrame(frame, line: line, carpLine: carpLines[safe: index] ?? "", context: context)
             if let kind { checked[kind, default: 0] += 1 }
         }
+        checked["vlan-tagged"] = vlanTagged
         return checked
     }
 
@@ -69,6 +89,7 @@ enum TcpdumpComparison {
 
         let network = frame["network"] as? [String: Any] ?? [:]
         let transport = frame["transport"] as? [String: Any] ?? [:]
+        if !vlans.isEmpty { vlanTagged += 1 }
         switch network["layer"] as? String {
         case "arp":
             return compareARP(network, line: line, context: context)
@@ -102,7 +123,9 @@ enum TcpdumpComparison {
         _ frame: [String: Any], network: [String: Any], transport: [String: Any], line: String, carpLine: String,
         context: String
     ) -> String? {
-        guard let addresses = matches(#"length \d+: (\S+) > (\S+):"#, in: line).first else {
+        // The IP part follows "length N: " (untagged) or the innermost "ethertype IPv4 (0x0800), ".
+        let pattern = #"(?:length \d+: |ethertype IPv[46] \(0x[0-9a-f]+\), )(\S+) > (\S+):"#
+        guard let addresses = matches(pattern, in: line).last else {
             Issue.record("no IP addresses in tcpdump's line: \(context)")
             return nil
         }
@@ -121,18 +144,31 @@ enum TcpdumpComparison {
         #expect(network["destination"] as? String == destination, "IP destination differs: \(context)")
 
         switch proto {
+        case "udp":
+            if let hsrp = frame["application"] as? [String: Any], hsrp["layer"] as? String == "hsrp" {
+                let state = ["initial": "init", "learn": "learn", "listen": "listen", "speak": "speak", "standby": "standby", "active": "active"]
+                let printed = matches(#"HSRPv0-hello \d+: state=(\w+) group=(\d+) addr=(\S+)"#, in: line).first
+                #expect(printed?[2] == "\(hsrp["group"] as? Int ?? -1)", "HSRP group differs: \(context)")
+                #expect(printed?[3] == hsrp["virtualIP"] as? String, "HSRP virtual IP differs: \(context)")
+                if let ours = hsrp["state"] as? String, let theirs = printed?[1] {
+                    #expect(state[ours] == theirs, "HSRP state differs: \(context)")
+                }
+                return "hsrp"
+            }
+            return "udp"
         case "tcp":
             let flags = matches(#"Flags \[([^\]]*)\]"#, in: line).first?[1]
             #expect(flags == tcpdumpFlags(transport["flags"] as? Int ?? 0), "TCP flags differ: \(context)")
             if let http = (frame["application"] as? [String: Any])?["layer"] as? String, http == "http" { return "http" }
             return "tcp"
         case "vrrp":
-            let advert = matches(#"VRRPv(\d), Advertisement, vrid (\d+), prio (\d+), authtype \S+, intvl (\d+)s"#, in: line).first
+            let advert = matches(#"VRRPv(\d), Advertisement, vrid (\d+), prio (\d+),(?: authtype \S+,)? intvl (\d+)(s|cs)"#, in: line).first
             #expect(advert?[1] == "\(transport["version"] as? Int ?? -1)", "VRRP version differs: \(context)")
             #expect(advert?[2] == "\(transport["vrid"] as? Int ?? -1)", "VRRP vrid differs: \(context)")
             #expect(advert?[3] == "\(transport["priority"] as? Int ?? -1)", "VRRP priority differs: \(context)")
             let centiseconds = transport["advertisementIntervalCentiseconds"] as? Int ?? -1
-            #expect(advert?[4] == "\(centiseconds / 100)", "VRRP interval differs: \(context)")
+            let printed = advert?[5] == "cs" ? centiseconds : centiseconds / 100
+            #expect(advert?[4] == "\(printed)", "VRRP interval differs: \(context)")
             return "vrrp"
         case "carp":
             // tcpdump calls CARP "VRRPv2" unless told `-T carp` (protocols.md §4.2).
@@ -172,6 +208,35 @@ enum TcpdumpComparison {
                 Range(match.range(at: index), in: text).map { String(text[$0]) } ?? ""
             }
         }
+    }
+}
+
+/// A capture of frames the kernel here cannot produce (VLAN and Q-in-Q tags, HSRP, VRRPv3),
+/// built with the project's FrameBuilder and written with its PcapWriter.
+enum BuiltCapture {
+    static func write(to path: String) throws {
+        let a = (mac: MACAddress("02:10:00:00:00:01")!, ip: IPv4Address("10.10.0.1")!)
+        let b = (mac: MACAddress("02:10:00:00:00:02")!, ip: IPv4Address("10.10.0.2")!)
+        let vip = IPv4Address("10.10.0.100")!
+        let frames: [[UInt8]] = [
+            FrameBuilder.arpRequest(from: a.mac, ip: a.ip, asking: b.ip, vlans: [10]),
+            FrameBuilder.arpReply(from: b.mac, ip: b.ip, to: a.mac, targetIP: a.ip, vlans: [10]),
+            FrameBuilder.gratuitousARP(from: a.mac, ip: vip, style: .keepalived, vlans: [100, 20]),
+            FrameBuilder.tcp(from: (a.mac, a.ip, 40000), to: (b.mac, b.ip, 443), flags: [.syn], seq: 7, vlans: [100, 20]),
+            FrameBuilder.tcp(from: (b.mac, b.ip, 443), to: (a.mac, a.ip, 40000), flags: [.syn, .ack], seq: 9, ack: 8),
+            FrameBuilder.tcp(from: (a.mac, a.ip, 40000), to: (b.mac, b.ip, 443), flags: [.fin, .psh, .ack], seq: 8, ack: 10),
+            FrameBuilder.vrrpAdvert(vrid: 51, priority: 150, addresses: [vip], from: a.ip, sourceMAC: a.mac, vlans: [10]),
+            FrameBuilder.vrrpAdvert(vrid: 52, priority: 100, addresses: [vip, b.ip], from: b.ip, version: 3, intervalCentiseconds: 200),
+            FrameBuilder.carpAdvert(vhid: 7, advbase: 1, advskew: 100, from: b.ip),
+            FrameBuilder.hsrpHello(group: 3, priority: 110, state: .active, virtualIP: vip, from: a),
+            FrameBuilder.hsrpHello(group: 3, priority: 90, state: .standby, virtualIP: vip, from: b, vlans: [30]),
+            FrameBuilder.udp(from: (a.mac, a.ip, 50000), to: (b.mac, b.ip, 3343), payload: Array(repeating: 0x11, count: 40)),
+        ]
+        let writer = try PcapWriter(path: path, linkType: .ethernet)
+        for (index, frame) in frames.enumerated() {
+            try writer.write(timestamp: Timestamp(seconds: 1_795_300_000 + Int64(index)), originalLength: frame.count, bytes: frame.span)
+        }
+        try writer.close()
     }
 }
 

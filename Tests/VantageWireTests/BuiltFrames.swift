@@ -66,12 +66,22 @@ enum BuiltFrames {
         from: (routerMAC, IPv6Address("fe80::fe")!), prefix: prefix6, mtu: 1500)
     static let routerSolicitation = FrameBuilder.routerSolicitation(from: clientHost6)
     static let ping6Request = FrameBuilder.icmpv6EchoRequest(from: clientHost6, to: serverHost6, identifier: 9)
-    static let vrrpV6 = FrameBuilder.vrrpV6Advert(vrid: 51, addresses: [global6, IPv6Address("fe80::100")!], from: server6)
+    static let vrrpV6 = FrameBuilder.vrrpV6Advert(
+        vrid: 51, addresses: [global6, IPv6Address("fe80::100")!], from: server6)
     static let tcp6SYN = FrameBuilder.tcp6(
         from: (clientMAC, client6, 40000), to: (serverMAC, server6, 443), flags: [.syn], seq: 77,
         options: FrameBuilder.linuxSYNOptions)
     static let udp6 = FrameBuilder.udp6(
         from: (clientMAC, client6, 546), to: (serverMAC, server6, 547), payload: [1, 2, 3])
+    /// UDP behind a hop-by-hop options header with a router alert (as MLD and RSVP use).
+    static let hopByHopUDP: [UInt8] = {
+        var payload: [UInt8] = []
+        IPv6ExtensionWalk.emitOptionsHeader(nextHeader: .udp, routerAlert: true, into: &payload)
+        payload += FrameBuilder.udpDatagram(
+            sourcePort: 5000, destinationPort: 5001, payload: [1, 2, 3, 4],
+            pseudo: .ipv6(source: client6, destination: server6))
+        return FrameBuilder.ipv6(from: clientHost6, to: serverHost6, nextHeader: .hopByHop, payload: payload)
+    }()
     static let stp = FrameBuilder.ieee8023(
         src: serverMAC, dst: MACAddress("01:80:c2:00:00:00")!, llc: LLCHeader(dsap: 0x42, ssap: 0x42),
         payload: [UInt8](repeating: 0, count: 35))
@@ -93,7 +103,8 @@ enum BuiltFrames {
         ("neighborSolicitation", neighborSolicitation), ("dadProbe", dadProbe),
         ("neighborAdvertisement", neighborAdvertisement), ("routerAdvertisement", routerAdvertisement),
         ("routerSolicitation", routerSolicitation), ("ping6Request", ping6Request), ("vrrpV6", vrrpV6),
-        ("tcp6SYN", tcp6SYN), ("udp6", udp6), ("stp", stp), ("vlanARP", vlanARP), ("qinqTCP", qinqTCP),
+        ("tcp6SYN", tcp6SYN), ("udp6", udp6), ("hopByHopUDP", hopByHopUDP), ("stp", stp), ("vlanARP", vlanARP),
+        ("qinqTCP", qinqTCP),
         ("vlanVRRP", vlanVRRP),
     ]
 }

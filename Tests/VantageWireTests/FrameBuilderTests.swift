@@ -47,7 +47,9 @@ import VantageWire
         }
         // A sending host's capture: no padding.
         let unpadded = FrameBuilder.arpProbe(from: a, candidate: IPv4Address(10, 0, 0, 50), padTo: 0)
-        #expect(unpadded == hexBytes("ffffffffffff02005e1000010806000108000604000102005e100001000000000000000000000a000032"))
+        #expect(
+            unpadded == hexBytes("ffffffffffff02005e1000010806000108000604000102005e100001000000000000000000000a000032")
+        )
     }
 
     /// The keepalived VRRPv2 advert of VRRPTests, in a full frame with a valid IPv4 header.
@@ -145,7 +147,8 @@ import VantageWire
 
     @Test func ipv4OptionsArePaddedAndCounted() throws {
         let frame = FrameBuilder.ipv4(
-            from: (Self.hostA, BuiltFrames.client), to: (Self.hostB, BuiltFrames.server), protocol: IPProtocol(rawValue: 253),
+            from: (Self.hostA, BuiltFrames.client), to: (Self.hostB, BuiltFrames.server),
+            protocol: IPProtocol(rawValue: 253),
             payload: [9, 9, 9], options: [0x01, 0x01, 0x01, 0x01, 0x01])
         let header = try IPv4Header.parse(frame.span.extracting(14...))
         #expect(header.headerLength == 28 && header.totalLength == 31 && header.headerChecksumValid)
@@ -176,10 +179,12 @@ import VantageWire
     }
 
     @Test func paddingIsZerosUpToTheMinimum() {
-        let frame = FrameBuilder.ethernet(src: Self.hostA, dst: Self.hostB, type: EtherType(rawValue: 0x88B5), payload: [1])
+        let frame = FrameBuilder.ethernet(
+            src: Self.hostA, dst: Self.hostB, type: EtherType(rawValue: 0x88B5), payload: [1])
         #expect(frame.count == 60 && frame[15...].allSatisfy { $0 == 0 })
         let long = FrameBuilder.ethernet(
-            src: Self.hostA, dst: Self.hostB, type: EtherType(rawValue: 0x88B5), payload: [UInt8](repeating: 7, count: 100))
+            src: Self.hostA, dst: Self.hostB, type: EtherType(rawValue: 0x88B5),
+            payload: [UInt8](repeating: 7, count: 100))
         #expect(long.count == 114)
         let custom = FrameBuilder.ethernet(
             src: Self.hostA, dst: Self.hostB, type: EtherType(rawValue: 0x88B5), payload: [1], padTo: 64)
@@ -257,13 +262,17 @@ import VantageWire
         #expect(Array(FrameBuilder.null(wrapping: BuiltFrames.tcp6SYN)[0..<4]) == [30, 0, 0, 0])
         #expect(Array(FrameBuilder.loop(wrapping: BuiltFrames.tcp6SYN)[0..<4]) == [0, 0, 0, 24])
         #expect(
-            Array(FrameBuilder.null(wrapping: BuiltFrames.tcp6SYN, littleEndian: false, inet6Family: .inet6Linux)[0..<4])
+            Array(
+                FrameBuilder.null(wrapping: BuiltFrames.tcp6SYN, littleEndian: false, inet6Family: .inet6Linux)[0..<4])
                 == [0, 0, 0, 10])
         #expect(Array(FrameBuilder.linuxSLL(wrapping: BuiltFrames.arpRequest)[0..<2]) == [0, 1])
         #expect(Array(FrameBuilder.linuxSLL(wrapping: BuiltFrames.vrrpV2)[0..<2]) == [0, 2])
         #expect(Array(FrameBuilder.linuxSLL(wrapping: BuiltFrames.stp)[14..<16]) == [0, 4])
 
-        #expect(FrameBuilder.LinkWrapping.allCases.map(\.linkType) == [.ethernet, .linuxSLL, .linuxSLL2, .null, .loop, .raw])
+        #expect(
+            FrameBuilder.LinkWrapping.allCases.map(\.linkType) == [
+                .ethernet, .linuxSLL, .linuxSLL2, .null, .loop, .raw,
+            ])
         #expect(!FrameBuilder.LinkWrapping.raw.canWrap(BuiltFrames.arpRequest))
         #expect(FrameBuilder.LinkWrapping.raw.canWrap(BuiltFrames.vlanVRRP))
         #expect(FrameBuilder.LinkWrapping.linuxSLL2.canWrap(BuiltFrames.nlb))

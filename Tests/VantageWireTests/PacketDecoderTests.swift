@@ -265,14 +265,17 @@ import VantageWire
         if case .none = Self.decode(other).application {} else { Issue.record("HTTP decoded on port 9000") }
         // ...unless it was told, in either direction.
         let custom = PacketDecoder(httpPorts: [9000])
-        if case .http = custom.decode(other.span, linkType: .ethernet).application {} else {
+        if case .http = custom.decode(other.span, linkType: .ethernet).application {
+        } else {
             Issue.record("HTTP not decoded on configured port 9000")
         }
         let back = FrameBuilder.httpResponse(from: (F.serverMAC, F.server, 9000), to: F.clientEndpoint)
-        if case .http(.response) = custom.decode(back.span, linkType: .ethernet).application {} else {
+        if case .http(.response) = custom.decode(back.span, linkType: .ethernet).application {
+        } else {
             Issue.record("HTTP response from port 9000 not decoded")
         }
-        if case .none = custom.decode(requestFrame.span, linkType: .ethernet).application {} else {
+        if case .none = custom.decode(requestFrame.span, linkType: .ethernet).application {
+        } else {
             Issue.record("HTTP decoded on port 80 with httpPorts [9000]")
         }
 
@@ -364,6 +367,13 @@ import VantageWire
         #expect(syn.tcp?.destinationPort == 443 && syn.tcp?.options.mss == 1460)
         let udp = Self.decode(F.udp6)
         #expect(udp.udp?.destinationPort == 547 && udp.udp?.payloadRange == 8..<11)
+        let hop = Self.decode(F.hopByHopUDP)
+        guard case .ipv6(let header, let walk) = hop.network else {
+            Issue.record("no IPv6")
+            return
+        }
+        #expect(header.nextHeader == .hopByHop && walk?.upperProtocol == .udp && walk?.extensionCount == 1)
+        #expect(hop.transportOffset == 62 && hop.udp?.destinationPort == 5001 && hop.anomalies.isEmpty)
     }
 
     @Test func llcFramesAreRecognised() throws {
@@ -425,7 +435,8 @@ import VantageWire
             #expect(LayerText.application(packet) == LayerText.application(ethernet), "\(name) \(wrapping)")
             #expect(packet.stop == nil, "\(name) \(wrapping)")
             let shift = wrapped.count - frame.count
-            if case .none = ethernet.transport {} else {
+            if case .none = ethernet.transport {
+            } else {
                 // Layer-3 wrappings drop Ethernet padding: compare offsets from the network layer.
                 #expect(
                     packet.transportOffset - packet.networkOffset == ethernet.transportOffset - ethernet.networkOffset,
@@ -526,6 +537,34 @@ import VantageWire
         #expect(Self.decode([1, 2], fcs: 4).stop == .truncated(layer: .ethernet, needed: 14, available: 2))
     }
 
+    /// IPv4 total length 0 (a TSO super-packet captured on the sender): the payload runs to the
+    /// end of the capture, and the protocols that check their length against the IP header
+    /// (VRRP, CARP, IGMP) take that length too instead of a negative one.
+    @Test func zeroTotalLengthUsesTheCapturedPayload() throws {
+        func zeroed(_ frame: [UInt8]) -> [UInt8] {
+            var out = frame
+            out[16] = 0
+            out[17] = 0
+            return out
+        }
+        let vrrp = Self.decode(zeroed(FrameBuilder.vrrpAdvert(vrid: 4, addresses: [F.vip], from: F.server, padTo: 0)))
+        #expect(vrrp.stop == nil)
+        guard case .vrrp(let advert) = vrrp.transport else {
+            Issue.record("VRRP with total length 0: \(vrrp.transport), \(String(describing: vrrp.stop))")
+            return
+        }
+        #expect(advert.vrid == 4 && advert.trailingByteCount == 0)
+        let carp = Self.decode(zeroed(FrameBuilder.carpAdvert(vhid: 2, from: F.server, padTo: 0)))
+        if case .carp = carp.transport {} else { Issue.record("CARP with total length 0: \(carp.transport)") }
+        let igmp = Self.decode(zeroed(F.igmpV3Query))
+        if case .igmp(let query) = igmp.transport {
+            #expect(query.version == 3 && query.sourceCount == 2)
+        } else {
+            Issue.record("IGMP with total length 0: \(igmp.transport)")
+        }
+        #expect(vrrp.ipv4?.hasZeroTotalLength == true && vrrp.anomalies.contains(.ipv4BadChecksum))
+    }
+
     // MARK: - Anomalies
 
     @Test func arpSenderMACDifferentFromEthernetSource() throws {
@@ -577,13 +616,15 @@ import VantageWire
     }
 
     @Test func neighborDiscoveryAnomalies() throws {
-        let lowHop = Self.decode(FrameBuilder.neighborSolicitation(from: F.clientHost6, target: F.server6, hopLimit: 64))
+        let lowHop = Self.decode(
+            FrameBuilder.neighborSolicitation(from: F.clientHost6, target: F.server6, hopLimit: 64))
         #expect(lowHop.anomalies == .ndHopLimitNot255)
         let naHop = Self.decode(FrameBuilder.neighborAdvertisement(from: F.serverHost6, hopLimit: 1))
         #expect(naHop.anomalies == .ndHopLimitNot255)
 
         let otherSLLA = Self.decode(
-            FrameBuilder.neighborSolicitation(from: F.clientHost6, target: F.server6, sourceLinkLayerAddress: F.routerMAC))
+            FrameBuilder.neighborSolicitation(
+                from: F.clientHost6, target: F.server6, sourceLinkLayerAddress: F.routerMAC))
         #expect(otherSLLA.anomalies == .ndLinkLayerMismatch)
         let otherTLLA = Self.decode(
             FrameBuilder.neighborAdvertisement(from: F.serverHost6, targetLinkLayerAddress: F.routerMAC))

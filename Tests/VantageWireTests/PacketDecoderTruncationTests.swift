@@ -72,7 +72,8 @@ import VantageWire
             strictEnd: Int? = nil
         ) {
             list.append(
-                Extent(name: name, isLayer: layer, start: start, strictEnd: strictEnd ?? end, end: end, stopLayers: stops))
+                Extent(
+                    name: name, isLayer: layer, start: start, strictEnd: strictEnd ?? end, end: end, stopLayers: stops))
         }
         var linkEnd = 0
         switch full.link {
@@ -156,7 +157,9 @@ import VantageWire
         of frame: [UInt8], linkType: LinkType, name: String, sourceLocation: SourceLocation = #_sourceLocation
     ) {
         let full = decoder.decode(frame.span, linkType: linkType)
-        #expect(full.stop == nil, "\(name): full frame stops: \(String(describing: full.stop))", sourceLocation: sourceLocation)
+        #expect(
+            full.stop == nil, "\(name): full frame stops: \(String(describing: full.stop))",
+            sourceLocation: sourceLocation)
         let fullNames = layerNames(full)
         let extents = extents(of: full, frame: frame)
         let layers = extents.filter(\.isLayer)
@@ -180,8 +183,12 @@ import VantageWire
             if !names.isEmpty {
                 #expect("\(cut.link)" == "\(full.link)", "\(context)", sourceLocation: sourceLocation)
             }
-            if let outer = cut.outerVLAN { #expect(outer == full.outerVLAN, "\(context)", sourceLocation: sourceLocation) }
-            if let inner = cut.innerVLAN { #expect(inner == full.innerVLAN, "\(context)", sourceLocation: sourceLocation) }
+            if let outer = cut.outerVLAN {
+                #expect(outer == full.outerVLAN, "\(context)", sourceLocation: sourceLocation)
+            }
+            if let inner = cut.innerVLAN {
+                #expect(inner == full.innerVLAN, "\(context)", sourceLocation: sourceLocation)
+            }
             if let ipv4 = cut.ipv4 {
                 #expect(
                     ipv4.description == full.ipv4?.description, "\(context)", sourceLocation: sourceLocation)
@@ -199,7 +206,9 @@ import VantageWire
                         sourceLocation: sourceLocation)
                 } else {
                     // Only between the options of an ND message may a cut decode cleanly.
-                    #expect(length >= extent.strictEnd, "\(context): no stop inside \(extent)", sourceLocation: sourceLocation)
+                    #expect(
+                        length >= extent.strictEnd, "\(context): no stop inside \(extent)",
+                        sourceLocation: sourceLocation)
                 }
             } else {
                 #expect(cut.stop == nil, "\(context): \(String(describing: cut.stop))", sourceLocation: sourceLocation)
@@ -207,7 +216,8 @@ import VantageWire
             // A cut changes no verdict it cannot check, and says the IP length exceeds the frame.
             let unverifiable: PacketAnomalies = [.transportBadChecksum, .redundancyBadChecksum, .ipv4BadChecksum]
             #expect(
-                cut.anomalies.subtracting(full.anomalies).isDisjoint(with: unverifiable), "\(context): \(cut.anomalies)",
+                cut.anomalies.subtracting(full.anomalies).isDisjoint(with: unverifiable),
+                "\(context): \(cut.anomalies)",
                 sourceLocation: sourceLocation)
             if let ipEnd, cut.ipv4 != nil || cut.ipv6 != nil {
                 #expect(
@@ -231,10 +241,26 @@ import VantageWire
     @Test func unpaddedFramesCutAtEveryLength() {
         // Unpadded frames put the end of the IP packet at the end of the frame.
         let frames: [(String, [UInt8])] = [
-            ("arp", FrameBuilder.arpRequest(from: BuiltFrames.clientMAC, ip: BuiltFrames.client, asking: BuiltFrames.vip, padTo: 0)),
-            ("vrrp", FrameBuilder.vrrpAdvert(vrid: 1, addresses: [BuiltFrames.vip], from: BuiltFrames.server, padTo: 0)),
-            ("igmp", FrameBuilder.igmp(.v2Report(group: IPv4Address(239, 9, 9, 9)), from: (BuiltFrames.clientMAC, BuiltFrames.client), padTo: 0)),
-            ("hsrp", FrameBuilder.hsrpHello(group: 9, virtualIP: BuiltFrames.vip, from: (BuiltFrames.serverMAC, BuiltFrames.server), padTo: 0)),
+            (
+                "arp",
+                FrameBuilder.arpRequest(
+                    from: BuiltFrames.clientMAC, ip: BuiltFrames.client, asking: BuiltFrames.vip, padTo: 0)
+            ),
+            (
+                "vrrp",
+                FrameBuilder.vrrpAdvert(vrid: 1, addresses: [BuiltFrames.vip], from: BuiltFrames.server, padTo: 0)
+            ),
+            (
+                "igmp",
+                FrameBuilder.igmp(
+                    .v2Report(group: IPv4Address(239, 9, 9, 9)), from: (BuiltFrames.clientMAC, BuiltFrames.client),
+                    padTo: 0)
+            ),
+            (
+                "hsrp",
+                FrameBuilder.hsrpHello(
+                    group: 9, virtualIP: BuiltFrames.vip, from: (BuiltFrames.serverMAC, BuiltFrames.server), padTo: 0)
+            ),
         ]
         for (name, frame) in frames {
             Self.checkEveryCut(of: frame, linkType: .ethernet, name: name)
@@ -308,23 +334,31 @@ import VantageWire
         for iteration in 0..<4000 {
             var frame: [UInt8]
             if iteration % 2 == 0 {
-                frame = (0..<Int.random(in: 0...160, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
+                frame = (0..<Int.random(in: 0...160, using: &random)).map { _ in
+                    UInt8.random(in: 0...255, using: &random)
+                }
             } else {
                 // A built frame (under this link type when it can be wrapped) with a few octets
                 // changed and a random cut: these reach the inner decoders far more often.
                 let seed = seeds[Int.random(in: 0..<seeds.count, using: &random)]
                 let wrapping = FrameBuilder.LinkWrapping.allCases.first { $0.linkType == linkType }
-                frame = wrapping.map { $0.canWrap(seed) ? $0.wrap(seed) : seed } ?? FrameBuilder.rawIP(wrapping: BuiltFrames.tcp6SYN)
+                frame =
+                    wrapping.map { $0.canWrap(seed) ? $0.wrap(seed) : seed }
+                    ?? FrameBuilder.rawIP(wrapping: BuiltFrames.tcp6SYN)
                 for _ in 0..<Int.random(in: 1...6, using: &random) {
                     frame[Int.random(in: 0..<frame.count, using: &random)] = UInt8.random(in: 0...255, using: &random)
                 }
-                if Bool.random(using: &random) { frame = Array(frame.prefix(Int.random(in: 0...frame.count, using: &random))) }
+                if Bool.random(using: &random) {
+                    frame = Array(frame.prefix(Int.random(in: 0...frame.count, using: &random)))
+                }
             }
             for decoder in decoders {
                 let packet = decoder.decode(frame.span, linkType: linkType, fcsLength: iteration % 3 == 0 ? 4 : 0)
                 if packet.stop != nil { stops += 1 }
                 let count = iteration % 3 == 0 && frame.count >= 4 ? frame.count - 4 : frame.count
-                for offset in [packet.networkOffset, packet.transportOffset, packet.applicationOffset, packet.stopOffset] {
+                for offset in [
+                    packet.networkOffset, packet.transportOffset, packet.applicationOffset, packet.stopOffset,
+                ] {
                     #expect(offset >= 0 && offset <= count, "offset \(offset) of \(count)")
                 }
                 if let ipv4 = packet.ipv4 { #expect(packet.networkOffset + ipv4.payloadRange.upperBound <= count) }

@@ -26,7 +26,7 @@ extension FrameBuilder {
     /// An Ethernet + IPv4 + TCP frame from `source` to `destination` (MAC, IP, port each).
     ///
     /// `options` are written in their ``TCPOptions/layout`` order (``linuxSYNOptions`` for a
-    /// Linux SYN); the TCP checksum covers the IPv4 pseudo-header.
+    /// Linux SYN); the TCP checksum covers the IPv4 pseudo-header. DF is set, as Linux sends TCP.
     public static func tcp(
         from source: Endpoint, to destination: Endpoint, flags: TCPFlags, seq: UInt32 = 0, ack: UInt32 = 0,
         window: UInt16 = 64240, options: TCPOptions = .none, payload: [UInt8] = [], ttl: UInt8 = 64,

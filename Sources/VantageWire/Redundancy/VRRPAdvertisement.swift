@@ -121,6 +121,11 @@ public struct VRRPAdvertisement: Sendable, Hashable, Encodable, CustomStringConv
     public var firstIPv4Address: IPv4Address?
     /// The first IPv6 address, if any.
     public var firstIPv6Address: IPv6Address?
+    /// An order-independent digest of all the listed addresses (0 when there are none), kept
+    /// inline so state engines can tell whether two routers list the same virtual addresses
+    /// without the bytes (``firstIPv4Address`` / ``firstIPv6Address`` and ``addressCount`` hold
+    /// the rest of what is kept). See ``addressesDigest(of:)``.
+    public var addressesDigest: UInt64
     /// Message length implied by version and count (16 + 4n, 8 + 4n or 8 + 16n).
     public var length: Int
     /// Octets after the message within the IP payload (normally 0).
@@ -134,7 +139,8 @@ public struct VRRPAdvertisement: Sendable, Hashable, Encodable, CustomStringConv
         advertisementIntervalCentiseconds: UInt16 = 100, checksum: UInt16 = 0,
         addressFamily: VRRPAddressFamily = .ipv4, addressesRange: Range<Int> = 8..<8,
         authData: UInt64? = nil, firstIPv4Address: IPv4Address? = nil,
-        firstIPv6Address: IPv6Address? = nil, length: Int = 0, trailingByteCount: Int = 0
+        firstIPv6Address: IPv6Address? = nil, addressesDigest: UInt64 = 0, length: Int = 0,
+        trailingByteCount: Int = 0
     ) {
         self.version = version
         self.type = type
@@ -149,6 +155,7 @@ public struct VRRPAdvertisement: Sendable, Hashable, Encodable, CustomStringConv
         self.authData = authData ?? (version == 2 ? 0 : nil)
         self.firstIPv4Address = firstIPv4Address
         self.firstIPv6Address = firstIPv6Address
+        self.addressesDigest = addressesDigest
         self.length = length
         self.trailingByteCount = trailingByteCount
     }
@@ -201,9 +208,32 @@ public struct VRRPAdvertisement: Sendable, Hashable, Encodable, CustomStringConv
             authData: version == 2 ? bytes.u64(addressesEnd) : nil,
             firstIPv4Address: !isIPv6 && count > 0 ? bytes.ipv4(8) : nil,
             firstIPv6Address: isIPv6 && count > 0 ? bytes.ipv6(8) : nil,
+            addressesDigest: addressesDigest(bytes, from: 8, count: count, size: addressSize),
             length: needed,
             trailingByteCount: (declaredLength ?? bytes.count) - needed
         )
+    }
+
+    /// The order-independent digest of `count` addresses of `size` octets at `offset`: the
+    /// wrapping sum of each address's FNV-1a hash (so the same set in another order matches).
+    static func addressesDigest(_ bytes: Span<UInt8>, from offset: Int, count: Int, size: Int) -> UInt64 {
+        var digest: UInt64 = 0
+        for index in 0..<count {
+            var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+            let start = offset + size * index
+            for position in start..<(start + size) {
+                hash = (hash ^ UInt64(bytes.u8(position))) &* 0x0000_0100_0000_01B3
+            }
+            digest = digest &+ hash
+        }
+        return digest
+    }
+
+    /// The digest ``addressesDigest`` holds for an advertisement listing `addresses` (any order).
+    public static func addressesDigest(of addresses: [IPv4Address]) -> UInt64 {
+        var octets: [UInt8] = []
+        for address in addresses { octets.append32(address.rawValue) }
+        return addressesDigest(octets.span, from: 0, count: addresses.count, size: 4)
     }
 
     /// IPv4 address `index` (0 ..< addressCount) from the bytes given to `parse`.

@@ -1,0 +1,350 @@
+//  vip.traffic_to_backup: the VIP's traffic reaches a router that is not master.
+//
+//      web server 192.168.80.2 ── SYN-ACK to 192.168.0.17 ──> dst MAC 90:e2:ba:0d:0a:7d
+//                                   (off-link: routed via the VIP 192.168.80.254)
+//                                   but 90:e2:ba:0d:0a:7d is the CARP *backup*; the master is
+//                                   00:00:5e:00:01:02. The backup drops it: the client waits 3 s.
+//
+//  Three ways a frame counts (IPv4, Ethernet destinations):
+//    to the VIP        destination IP = a VIP, destination MAC = a backup router's MAC (or, when the
+//                      master's MAC for the VIP is known, any other unicast MAC);
+//    routed via it     destination MAC = a backup router's own MAC, destination IP off-link (not an
+//                      ARP-seen address, router address or VIP) — the VIP used as a gateway;
+//                      a MAC that is master of any group on the VLAN is never a backup here;
+//    at the backup     captured at a vantage point whose host is a backup router of the group,
+//                      addressed to the VIP or routed via it, to the master's MAC (switch flooding;
+//                      a cooked capture shows no destination MAC: any incoming frame for the VIP).
+//  Frames to a MAC that was master within `failover_attribution` seconds belong to the failover
+//  (vip.failover_without_garp). One finding per (group, MAC or vantage) episode, with the count,
+//  the senders and the cadence (median gap at the vantage that saw most).
+
+import VantageCapture
+import VantageState
+import VantageWire
+
+/// Reports VIP traffic delivered to a non-master router of the group (warning).
+public final class VIPTrafficToBackupDetector: ConfigurableDetector {
+    /// The finding kind.
+    public static let kind = FindingKind(rawValue: "vip.traffic_to_backup")
+
+    /// The tunables (section `vip.traffic_to_backup`).
+    public enum Tunables {
+        /// Episodes with fewer frames are not reported.
+        public static let minimumFrames = Tunable(
+            "minimum_frames", unit: "frames", default: 1, "report an episode with at least this many stray frames")
+        /// Frames further apart start a new episode.
+        public static let episodeGap = Tunable(
+            "episode_gap", unit: "s", default: 60, "stray frames further apart than this start a new finding")
+        /// Frames to a recent master's MAC belong to the failover.
+        public static let failoverAttribution = Tunable(
+            "failover_attribution", unit: "s", default: 300,
+            "frames to a MAC that was master this recently are left to vip.failover_without_garp (keep equal to its horizon)")
+
+        static let all = [minimumFrames, episodeGap, failoverAttribution]
+    }
+
+    /// The thresholds, read from the analysis configuration.
+    public struct Configuration: Sendable {
+        /// ``Tunables/minimumFrames``.
+        public var minimumFrames: Int
+        /// ``Tunables/episodeGap`` in ns.
+        public var episodeGap: Int64
+        /// ``Tunables/failoverAttribution`` in ns.
+        public var failoverAttribution: Int64
+
+        /// The values under `vip.traffic_to_backup`, defaults where not set.
+        public init(_ configuration: AnalysisConfiguration) {
+            let section = VIPTrafficToBackupDetector.kind.rawValue
+            minimumFrames = max(1, Int(configuration.value(Tunables.minimumFrames, in: section)))
+            episodeGap = max(0, configuration.nanoseconds(Tunables.episodeGap, in: section))
+            failoverAttribution = max(0, configuration.nanoseconds(Tunables.failoverAttribution, in: section))
+        }
+    }
+
+    public static var descriptions: [KindDescription] {
+        [
+            KindDescription(
+                kind: kind,
+                meaning: "Frames meant for the virtual IP (addressed to it, or routed through it as a gateway) reach "
+                    + "a backup router instead of the master. The backup drops or misroutes them: intermittent "
+                    + "losses such as a SYN-ACK that never arrives and a 3-second retransmission.",
+                rule: "While the group has a master: an IPv4 frame whose destination IP is a VIP and destination MAC "
+                    + "a non-master router's MAC (or any MAC other than the master's, when the master's MAC is "
+                    + "known); or whose destination MAC is a non-master router's own MAC and destination IP is off-link "
+                    + "(not an ARP-seen address, router address or VIP); or one captured at a backup router's vantage "
+                    + "point, for the VIP or routed via it, addressed to the master's MAC. MACs that were master within "
+                    + "failover_attribution seconds, or are master of another group on the VLAN, are excluded. "
+                    + "Episodes of at least minimum_frames frames, split by gaps over episode_gap.",
+                severity: "warning",
+                remedies: "Find why the hosts or the switch deliver to the backup: a backup answering ARP for the VIP "
+                    + "(vip.arp_answered_by_backup), hosts' ARP caches (arp -an) and static entries, the switch's MAC "
+                    + "table for the VIP's MAC (moves between ports, LACP/lagg hashing, unknown-unicast flooding), and "
+                    + "gateways set to a node's own address instead of the VIP.",
+                tunables: Tunables.all)
+        ]
+    }
+
+    private enum Path: String {
+        case toVIP = "to_vip"
+        case routed
+        case atBackup = "at_backup_vantage"
+    }
+
+    private struct EpisodeKey: Hashable {
+        var group: Int
+        var mac: MACAddress?
+        var vantage: Int?
+    }
+
+    private struct Sender: Hashable {
+        var mac: MACAddress?
+        var ip: IPv4Address
+    }
+
+    private struct Episode {
+        var first: FrameReference
+        var last: FrameReference
+        var frames = 0
+        var paths: [String: Int] = [:]
+        /// Frames per sender and vantage (a frame captured twice counts once per vantage).
+        var senders: [Sender: [Int: Int]] = [:]
+        var senderOrder: [Sender] = []
+        var destinations: [IPv4Address] = []
+        var routedDestinations: [IPv4Address] = []
+        var tally = FrameTally()
+        var evidence: [Evidence] = []
+        var router: Int?
+        var masters: [String] = []
+    }
+
+    private let configuration: Configuration
+    private let ignored: Set<IPv4Address>
+    private var episodes: [EpisodeKey: Episode] = [:]
+    /// Open episodes kept at most.
+    static let episodeLimit = 256
+    /// Stray frames not tracked because ``episodeLimit`` episodes were open.
+    public private(set) var droppedFrames = 0
+    /// Per vantage: (group, router) pairs whose router is that vantage's capture host; refreshed on ticks.
+    private var vantageRouters: [Int: [(group: Int, router: Int)]] = [:]
+    private var vantageRoutersValid = false
+
+    public var interest: ObservationInterest { .ipData }
+
+    public init(configuration: AnalysisConfiguration) {
+        self.configuration = Configuration(configuration)
+        ignored = configuration.ignoredIPs
+    }
+
+    public func observe(_ observation: Observation, state: AnalysisState, sink: FindingSink) {
+        let vips = state.virtualIPs
+        guard !vips.isEmpty, let ip = observation.packet.ipv4 else { return }
+        let destination = ip.destination
+        guard !destination.isMulticast, destination != .broadcast, !ignored.contains(ip.source) else { return }
+        let vlan = observation.vlan
+        let time = observation.time
+        let destinationMAC = observation.packet.destinationMAC
+
+        if let groupIndex = vips.groupIndex(owningVIP: destination, vlan: vlan) {
+            let group = vips.groups[groupIndex]
+            guard group.master != nil else { return }
+            if let destinationMAC, destinationMAC.isUnicast, !group.isMasterMAC(destinationMAC) {
+                if let member = group.routerIndex(mac: destinationMAC) {
+                    guard !recentlyMaster(group, member, at: time) else { return }
+                    record(observation, group: groupIndex, mac: destinationMAC, router: member, path: .toVIP, state: state, sink: sink)
+                } else if group.vipMACKnown, !VirtualRouter.isProtocolVirtual(destinationMAC),
+                    !vips.isMasterMAC(destinationMAC, vlan: vlan, at: time)
+                {
+                    record(observation, group: groupIndex, mac: destinationMAC, router: nil, path: .toVIP, state: state, sink: sink)
+                }
+                return
+            }
+            atBackupVantage(observation, group: groupIndex, destinationMAC: destinationMAC, path: .toVIP, state: state, sink: sink)
+            return
+        }
+        guard !vips.isOnLink(destination, vlan: vlan), let destinationMAC, destinationMAC.isUnicast else { return }
+        let groups = vips.groupIndices(withMemberMAC: destinationMAC, vlan: vlan)
+        if !groups.isEmpty {
+            guard !vips.isMasterMAC(destinationMAC, vlan: vlan, at: time) else { return }
+            for groupIndex in groups {
+                let group = vips.groups[groupIndex]
+                guard group.master != nil, let member = group.routerIndex(mac: destinationMAC),
+                    !recentlyMaster(group, member, at: time)
+                else { continue }
+                record(observation, group: groupIndex, mac: destinationMAC, router: member, path: .routed, state: state, sink: sink)
+                return
+            }
+            return
+        }
+        // Routed via the VIP (to the master's MAC) but captured at a backup's vantage point.
+        for pair in routersAtVantage(observation.reference.vantage, state)
+        where vips.groups[pair.group].key.vlan == vlan && vips.groups[pair.group].isMasterMAC(destinationMAC) {
+            atBackupVantage(observation, group: pair.group, destinationMAC: destinationMAC, path: .routed, state: state, sink: sink)
+            return
+        }
+    }
+
+    /// The (group, router) pairs whose router is the capture host of `vantage` (cached per tick).
+    private func routersAtVantage(_ vantage: Int, _ state: AnalysisState) -> [(group: Int, router: Int)] {
+        if !vantageRoutersValid {
+            vantageRouters = [:]
+            vantageRoutersValid = true
+        }
+        if let known = vantageRouters[vantage] { return known }
+        let found = state.virtualIPs.routers(atVantage: vantage)
+        vantageRouters[vantage] = found
+        return found
+    }
+
+    public func advance(to time: Timestamp, state: AnalysisState, sink: FindingSink) {
+        vantageRoutersValid = false
+        for key in episodes.keys.sorted(by: Self.order) where time - episodes[key]!.last.time > configuration.episodeGap {
+            report(key, state: state, sink: sink)
+        }
+    }
+
+    public func finish(at time: Timestamp, state: AnalysisState, sink: FindingSink) {
+        for key in episodes.keys.sorted(by: Self.order) { report(key, state: state, sink: sink) }
+    }
+
+    private static func order(_ a: EpisodeKey, _ b: EpisodeKey) -> Bool {
+        (a.group, a.mac?.rawValue ?? 0, a.vantage ?? -1) < (b.group, b.mac?.rawValue ?? 0, b.vantage ?? -1)
+    }
+
+    /// Whether router `index` was master within the attribution window before `time` (or is now).
+    private func recentlyMaster(_ group: VirtualIPGroup, _ index: Int, at time: Timestamp) -> Bool {
+        group.wasMaster(index, from: time - configuration.failoverAttribution, to: time)
+    }
+
+    /// Frames for the group reaching a vantage point whose host is one of its backups.
+    private func atBackupVantage(
+        _ observation: Observation, group groupIndex: Int, destinationMAC: MACAddress?, path: Path, state: AnalysisState,
+        sink: FindingSink
+    ) {
+        guard let pair = routersAtVantage(observation.reference.vantage, state).first(where: { $0.group == groupIndex })
+        else { return }
+        let group = state.virtualIPs.groups[groupIndex]
+        let time = observation.time
+        guard group.routers.indices.contains(pair.router), group.masterRouter(at: time) != pair.router,
+            !recentlyMaster(group, pair.router, at: time)
+        else { return }
+        let packet = observation.packet
+        // Frames the backup sent itself are not stray.
+        if let source = packet.sourceMAC, group.routers[pair.router].ownMACs.contains(source) { return }
+        switch packet.link {
+        case .linuxSLL(let header) where header.packetType == .outgoing: return
+        case .linuxSLL2(let header) where header.packetType == .outgoing: return
+        default: break
+        }
+        if destinationMAC == nil && path == .routed { return }
+        record(observation, group: groupIndex, mac: nil, router: pair.router, path: .atBackup, state: state, sink: sink)
+    }
+
+    private func record(
+        _ observation: Observation, group groupIndex: Int, mac: MACAddress?, router: Int?, path: Path, state: AnalysisState,
+        sink: FindingSink
+    ) {
+        let key = EpisodeKey(group: groupIndex, mac: mac, vantage: mac == nil ? observation.reference.vantage : nil)
+        let reference = observation.reference
+        if let existing = episodes[key], reference.time - existing.last.time > configuration.episodeGap {
+            report(key, state: state, sink: sink)
+        }
+        guard episodes[key] != nil || episodes.count < Self.episodeLimit else {
+            droppedFrames += 1
+            return
+        }
+        var episode = episodes[key] ?? Episode(first: reference, last: reference, router: router)
+        let packet = observation.packet
+        guard let ip = packet.ipv4 else { return }
+        episode.last = reference
+        episode.frames += 1
+        episode.paths[path.rawValue, default: 0] += 1
+        let sender = Sender(mac: packet.sourceMAC, ip: ip.source)
+        if episode.senders[sender] == nil, episode.senderOrder.count < 32 {
+            episode.senderOrder.append(sender)
+            episode.senders[sender] = [:]
+        }
+        episode.senders[sender]?[reference.vantage, default: 0] += 1
+        if !episode.destinations.contains(ip.destination), episode.destinations.count < 16 {
+            episode.destinations.append(ip.destination)
+        }
+        if path == .routed, !episode.routedDestinations.contains(ip.destination), episode.routedDestinations.count < 16 {
+            episode.routedDestinations.append(ip.destination)
+        }
+        episode.tally.add(reference)
+        let group = state.virtualIPs.groups[groupIndex]
+        if let master = group.masterRouter(at: reference.time) ?? group.master {
+            let label = group.routers[master].label
+            if !episode.masters.contains(label), episode.masters.count < 4 { episode.masters.append(label) }
+        }
+        if episode.evidence.count < Finding.evidenceLimit {
+            let target = mac.map { "to \($0)" } ?? "at \(state.vantageName(reference.vantage))"
+            let what = path == .routed ? "frame to \(ip.destination) routed via the VIP" : "frame for VIP \(ip.destination)"
+            episode.evidence.append(Evidence(reference, "\(ip.source) \(what) \(target)"))
+        }
+        episodes[key] = episode
+    }
+
+    private func report(_ key: EpisodeKey, state: AnalysisState, sink: FindingSink) {
+        guard let episode = episodes.removeValue(forKey: key),
+            (episode.tally.busiest?.count ?? episode.frames) >= configuration.minimumFrames
+        else { return }
+        let group = state.virtualIPs.groups[key.group]
+        let router = episode.router.flatMap { group.routers.indices.contains($0) ? group.routers[$0] : nil }
+        var target: String
+        if let mac = key.mac {
+            target = router.map { "\(mac), the \(group.key) backup \($0.address)" } ?? "\(mac), which is not the master's MAC"
+        } else {
+            let name = state.vantageName(key.vantage ?? 0)
+            target = "backup \(router?.address.description ?? "?") (captured at \(name))"
+        }
+        let gap = episode.tally.medianGap
+        // The same frame may be captured at several vantage points: count it once, at the busiest.
+        let count = episode.tally.busiest?.count ?? episode.frames
+        var pattern = "\(count) frame\(count == 1 ? "" : "s")"
+        if let gap { pattern += ", \(VIPFormat.duration(gap)) apart" }
+        func frames(_ sender: Sender) -> Int { episode.senders[sender]?.values.max() ?? 0 }
+        let senders = episode.senderOrder.map { sender -> String in
+            let count = frames(sender)
+            return "\(sender.ip)\(sender.mac.map { " (\($0))" } ?? "") ×\(count)"
+        }
+        let vipText = VIPFormat.vips(group).isEmpty ? "" : " \(VIPFormat.list(VIPFormat.vips(group)))"
+        var text = "Traffic for the VIP\(vipText) of \(group.key) went to \(target) while \(VIPFormat.list(episode.masters)) was master"
+        if let virtualMAC = group.virtualMACInUse { text += " (the VIP's MAC is \(virtualMAC))" }
+        text += ": \(pattern); senders \(VIPFormat.list(senders))"
+        let routed = episode.paths[Path.routed.rawValue] ?? 0
+        if routed > 0 {
+            text += "; \(routed) routed via the VIP to off-link "
+            text += VIPFormat.list(episode.routedDestinations.map(\.description), limit: 4)
+        }
+        text += "."
+        var details: [String: DetailValue] = [
+            "group": .string(group.key.description), "frames": .int(count), "frames_all_vantages": .int(episode.frames),
+            "paths": .object(episode.paths.mapValues { .int($0) }),
+            "senders": .list(
+                episode.senderOrder.map { sender in
+                    .object([
+                        "ip": .string(sender.ip.description), "mac": sender.mac.map { .string($0.description) } ?? .null,
+                        "frames": .int(frames(sender)),
+                    ])
+                }),
+            "destinations": .list(episode.destinations.map { .string($0.description) }),
+            "frames_by_vantage": episode.tally.detail(state), "masters": .list(episode.masters.map { .string($0) }),
+        ]
+        if let gap { details["median_gap_s"] = VIPFormat.secondsValue(gap) }
+        if let router { details["backup"] = VIPFormat.routerDetail(router) }
+        if let mac = key.mac { details["destination_mac"] = .string(mac.description) }
+        let keyText = key.mac?.description ?? "vantage\(key.vantage ?? 0)"
+        sink.emit(
+            Finding(
+                kind: Self.kind, severity: .warning, start: episode.first.time, end: episode.last.time, summary: text,
+                ips: VIPFormat.vips(group) + episode.senderOrder.map(\.ip.description),
+                macs: ([key.mac].compactMap { $0 } + episode.senderOrder.compactMap(\.mac)).map(\.description),
+                vlan: group.key.vlan, evidence: episode.evidence,
+                remedy: "Find why VIP traffic reaches the backup: a backup answering ARP for the VIP (see "
+                    + "vip.arp_answered_by_backup), the senders' ARP caches and static entries, the switch's MAC table "
+                    + "for the VIP's MAC (port moves, lagg/LACP hashing, unknown-unicast flooding), gateways set to a "
+                    + "node's own address.",
+                key: "\(Self.kind.rawValue)|\(group.key.token)|\(keyText)|\(episode.first.time.nanoseconds)",
+                details: details))
+    }
+}
