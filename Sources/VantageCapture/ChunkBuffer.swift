@@ -4,12 +4,15 @@
 /// sits at file offset `bufferFileOffset`. `fill(_:)` makes a number of bytes contiguous at
 /// `start`: when they are not all there yet it moves the unconsumed tail to the front (to its
 /// file offset modulo 4 KiB in a large buffer; the only copy of packet bytes, for records that
-/// straddle two reads), grows the allocation only when
-/// one record is larger than it, and reads more. This file and ``ByteSource`` hold all of the
-/// module's `unsafe` code apart from the `Span` bridge in `withBytes`.
+/// straddle two reads), grows the allocation only when one record is larger than it, and reads
+/// more. A large regular file is read ahead on a background thread instead (``ReadAhead``): the
+/// tail then moves into the headroom of the next slot. This file, ``ByteSource`` and
+/// ``ReadAhead`` hold all of the module's `unsafe` code apart from the `Span` bridge in
+/// `withBytes`.
 ///
 /// Copies of a `ChunkBuffer` share the allocation until one of them refills: the refill then
-/// copies the window into a fresh allocation first (copy-on-write), so copies stay independent.
+/// copies the window into a fresh allocation first (copy-on-write), so copies stay independent
+/// (a copy sharing a read-ahead makes both read by themselves with `pread` from then on).
 struct ChunkBuffer: Sendable {
     private var storage: BufferStorage
     private let source: ByteSource

@@ -52,6 +52,7 @@ public struct DecodedPacket: Sendable {
     public mutating func reset() {
         resetScalars()
         clearLayers(layersSet)
+        decodedShape = DecodedShape()
     }
 
     /// Resets everything but the four layer enums (and the decoder's bookkeeping).
