@@ -25,7 +25,9 @@ public struct VantageStop: Sendable, Hashable, CustomStringConvertible {
 /// Order: by timestamp plus the vantage's `offsetNanoseconds`; ties by vantage index (the
 /// one reader's records are never re-ordered: each file is read in file order, so a file whose
 /// own timestamps go backwards yields them as written). Memory does not grow with the files:
-/// each reader holds one buffer and the merge holds one current record per reader.
+/// each reader holds one buffer (a ring of three, read ahead on a background thread, when at
+/// most ``readAheadMaximumFiles`` large files are merged) and the merge holds one current
+/// record per reader.
 ///
 /// A file that fails (cannot be opened, truncated, corrupt) is dropped from the merge with its
 /// error recorded in `stops`; the other files go on.
@@ -87,6 +89,10 @@ public struct MergedCapture: Sendable {
         self.keys = Array(repeating: 0, count: readers.count)
     }
 
+    /// Merges of at most this many files read each one ahead on its own thread (about 4 MB of
+    /// buffers per file); larger merges read synchronously.
+    public static let readAheadMaximumFiles = 4
+
     /// Opens every vantage point's file; files that cannot be opened are recorded in `stops`.
     public init(opening vantagePoints: [VantagePoint], chunkSize: Int = 1 << 20) {
         self.vantagePoints = vantagePoints
@@ -97,7 +103,10 @@ public struct MergedCapture: Sendable {
         var stops: [VantageStop] = []
         for (index, point) in vantagePoints.enumerated() {
             do {
-                live.append(try CaptureReader(path: point.path, chunkSize: chunkSize))
+                live.append(
+                    try CaptureReader(
+                        path: point.path, chunkSize: chunkSize,
+                        readAhead: vantagePoints.count <= Self.readAheadMaximumFiles))
                 slots.append(live.count - 1)
             } catch {
                 slots.append(-1)
