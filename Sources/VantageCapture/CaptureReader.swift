@@ -60,9 +60,13 @@ public struct CaptureReader: Sendable {
     /// pcapng section header. `chunkSize` (at least 64) is the size of each read and of the
     /// initial buffer, which is smaller for a file smaller than that. Pipes and other
     /// non-regular files are read sequentially (`fileSize` is then nil).
-    public init(path: String, chunkSize: Int = 1 << 20) throws(CaptureError) {
+    ///
+    /// A regular file of at least four chunks is read ahead on a background thread (`readAhead`,
+    /// on by default; chunk sizes of at least 4 KiB): the kernel's copy out of the page cache
+    /// then overlaps the caller's work on the records. Results are the same either way.
+    public init(path: String, chunkSize: Int = 1 << 20, readAhead: Bool = true) throws(CaptureError) {
         let (source, size) = try ByteSource.open(path: path)
-        try self.init(source: source, fileSize: size, path: path, chunkSize: chunkSize)
+        try self.init(source: source, fileSize: size, path: path, chunkSize: chunkSize, readAhead: readAhead)
     }
 
     /// Reads an in-memory capture (tests, fuzzing); `name` stands for the path in errors.
@@ -73,11 +77,13 @@ public struct CaptureReader: Sendable {
             source: .memory(bytes), fileSize: Int64(bytes.count), path: name, chunkSize: chunkSize)
     }
 
-    init(source: ByteSource, fileSize: Int64?, path: String, chunkSize: Int) throws(CaptureError) {
+    init(source: ByteSource, fileSize: Int64?, path: String, chunkSize: Int, readAhead: Bool = false)
+        throws(CaptureError)
+    {
         self.path = path
         self.fileSize = fileSize
         self.buffer = ChunkBuffer(
-            source: source, path: path, chunkSize: chunkSize, sizeHint: fileSize)
+            source: source, path: path, chunkSize: chunkSize, sizeHint: fileSize, readAhead: readAhead)
         self.format = CaptureFormat(
             container: .pcap, byteOrder: .littleEndian, nanosecondTimestamps: false,
             pcapVariant: .standard, versionMajor: 0, versionMinor: 0)
@@ -132,6 +138,22 @@ public struct CaptureReader: Sendable {
     public func withCurrentBytes<R, E: Error>(_ body: (Span<UInt8>) throws(E) -> R) throws(E) -> R {
         try buffer.withBytes(at: dataOffset, count: current.capturedLength, body)
     }
+
+    /// ``withCurrentBytes(_:)`` for callers that hold the reader in an array: a `mutating`
+    /// call reaches the element through the array's in-place accessor instead of copying it.
+    @inline(__always)
+    mutating func withCurrentBytesInPlace<R, E: Error>(_ body: (Span<UInt8>) throws(E) -> R) throws(E) -> R {
+        try buffer.withBytes(at: dataOffset, count: current.capturedLength, body)
+    }
+
+    /// ``current``, read through a `mutating` call so that a reader held in an optional or an
+    /// array is accessed in place rather than copied first.
+    @inline(__always)
+    mutating func currentInPlace() -> PacketRecord { current }
+
+    /// ``isAtEnd``, in place (see ``currentInPlace()``).
+    @inline(__always)
+    mutating func isAtEndInPlace() -> Bool { finished || failure != nil }
 
     /// File offset just past the current record (or the last header read): progress so far.
     public var bytesRead: Int64 { buffer.position + Int64(pendingConsume) }

@@ -25,7 +25,9 @@ public struct VantageStop: Sendable, Hashable, CustomStringConvertible {
 /// Order: by timestamp plus the vantage's `offsetNanoseconds`; ties by vantage index (the
 /// one reader's records are never re-ordered: each file is read in file order, so a file whose
 /// own timestamps go backwards yields them as written). Memory does not grow with the files:
-/// each reader holds one buffer and the merge holds one current record per reader.
+/// each reader holds one buffer (a ring of three, read ahead on a background thread, when at
+/// most ``readAheadMaximumFiles`` large files are merged) and the merge holds one current
+/// record per reader.
 ///
 /// A file that fails (cannot be opened, truncated, corrupt) is dropped from the merge with its
 /// error recorded in `stops`; the other files go on.
@@ -34,11 +36,20 @@ public struct MergedCapture: Sendable {
     public let vantagePoints: [VantagePoint]
     /// The readers (nil where the file could not be opened), indexed by vantage.
     public var readers: [CaptureReader?] {
-        slots.map { $0 < 0 ? nil : live[$0] }
+        if hasSolo { return [solo] }
+        return slots.map { $0 < 0 ? nil : live[$0] }
     }
     /// The opened readers; stored without optionals so the per-frame paths borrow them in place
     /// (reading through an optional array element copies and retains the whole reader).
     private var live: [CaptureReader]
+    /// The reader of a merge of one opened file, kept out of `live`: mutating an array element
+    /// checks the array's uniqueness first, a runtime call per access, several per frame.
+    private var solo: CaptureReader?
+    /// Whether `solo` holds the reader (tested instead of `solo`: reading an optional reader
+    /// in a getter copies it, with a retain of every reference it holds).
+    private let hasSolo: Bool
+    /// The solo reader's current record, copied out in `next()` for the `current` getter.
+    private var soloRecord = PacketRecord.empty
     /// Index into `live` of each vantage's reader, or -1 when its file could not be opened.
     private let slots: [Int]
     /// Nanoseconds added to each vantage's timestamps before ordering.
@@ -63,7 +74,13 @@ public struct MergedCapture: Sendable {
                 name: index < names.count ? names[index] : readers[index].path,
                 path: readers[index].path)
         }
-        self.live = readers
+        if readers.count == 1 {
+            self.solo = readers[0]
+            self.live = []
+        } else {
+            self.live = readers
+        }
+        self.hasSolo = readers.count == 1
         self.slots = Array(readers.indices)
         self.offsetNanoseconds = readers.indices.map { index in
             guard let offsetNanoseconds, index < offsetNanoseconds.count else { return 0 }
@@ -71,6 +88,10 @@ public struct MergedCapture: Sendable {
         }
         self.keys = Array(repeating: 0, count: readers.count)
     }
+
+    /// Merges of at most this many files read each one ahead on its own thread (about 4 MB of
+    /// buffers per file); larger merges read synchronously.
+    public static let readAheadMaximumFiles = 4
 
     /// Opens every vantage point's file; files that cannot be opened are recorded in `stops`.
     public init(opening vantagePoints: [VantagePoint], chunkSize: Int = 1 << 20) {
@@ -82,14 +103,23 @@ public struct MergedCapture: Sendable {
         var stops: [VantageStop] = []
         for (index, point) in vantagePoints.enumerated() {
             do {
-                live.append(try CaptureReader(path: point.path, chunkSize: chunkSize))
+                live.append(
+                    try CaptureReader(
+                        path: point.path, chunkSize: chunkSize,
+                        readAhead: vantagePoints.count <= Self.readAheadMaximumFiles))
                 slots.append(live.count - 1)
             } catch {
                 slots.append(-1)
                 stops.append(VantageStop(vantage: index, name: point.name, error: error))
             }
         }
-        self.live = live
+        if slots.count == 1 && live.count == 1 {
+            self.solo = live[0]
+            self.live = []
+        } else {
+            self.live = live
+        }
+        self.hasSolo = slots.count == 1 && live.count == 1
         self.slots = slots
         self.stops = stops
     }
@@ -110,6 +140,7 @@ public struct MergedCapture: Sendable {
     /// Moves to the next record of the merged timeline and returns its vantage index; nil when
     /// every file has ended or stopped.
     public mutating func next() -> Int? {
+        if slots.count == 1 { return nextOfOne() }
         if !started {
             started = true
             for vantage in slots.indices { step(vantage) }
@@ -124,6 +155,7 @@ public struct MergedCapture: Sendable {
     /// the file; an empty record when there is none.
     public var current: PacketRecord {
         guard let vantage = currentVantage else { return .empty }
+        if hasSolo { return soloRecord }
         return live[slots[vantage]].current
     }
 
@@ -134,11 +166,58 @@ public struct MergedCapture: Sendable {
     }
 
     /// Calls `body` with the current record's bytes (empty when there is no current record).
-    public func withCurrentBytes<R, E: Error>(_ body: (Span<UInt8>) throws(E) -> R) throws(E) -> R {
+    ///
+    /// `mutating` only so that the reader is accessed in place: a non-mutating call goes
+    /// through `Array`'s subscript getter, which copies the whole reader (312 bytes and a
+    /// retain and release of every reference it holds) for every frame. Nothing is modified.
+    public mutating func withCurrentBytes<R, E: Error>(_ body: (Span<UInt8>) throws(E) -> R) throws(E) -> R {
         if let vantage = currentVantage {
-            return try live[slots[vantage]].withCurrentBytes(body)
+            if hasSolo { return try solo!.withCurrentBytesInPlace(body) }
+            return try live[slots[vantage]].withCurrentBytesInPlace(body)
         }
         return try ChunkBuffer.withEmptySpan(body)
+    }
+
+    /// Runs `body` with the reader of a merge of exactly one opened file, in place, and returns
+    /// true; returns false without running it otherwise.
+    ///
+    /// The fastest way through one capture: `body` loops on the reader's `advance()` and
+    /// `withCurrentBytes(_:)` with no merge bookkeeping per record (the one file needs no
+    /// ordering). An error `body` throws is recorded in `stops` as `next()` would record it.
+    /// While `body` runs, `current` and `currentTimestamp` are not updated; afterwards the merge
+    /// has no current record and `next()` goes on from where the reader stands.
+    public mutating func withSoloReader(_ body: (inout CaptureReader) throws(CaptureError) -> Void) -> Bool {
+        guard hasSolo else { return false }
+        currentVantage = nil
+        soloRecord = .empty
+        do {
+            try body(&solo!)
+        } catch {
+            stops.append(VantageStop(vantage: 0, name: vantagePoints[0].name, error: error))
+        }
+        return true
+    }
+
+    /// `next()` for a single vantage point: no heap, just the reader (the common case of one
+    /// capture file). Same results as the merge: the record's shifted timestamp in `keys`, an
+    /// error recorded in `stops` once.
+    private mutating func nextOfOne() -> Int? {
+        guard hasSolo, !solo!.isAtEndInPlace() else {
+            currentVantage = nil
+            return nil
+        }
+        do {
+            if try solo!.advance() {
+                soloRecord = solo!.currentInPlace()
+                keys[0] = Timestamp.saturatingAdd(soloRecord.timestamp.nanoseconds, offsetNanoseconds[0])
+                currentVantage = 0
+                return 0
+            }
+        } catch {
+            stops.append(VantageStop(vantage: 0, name: vantagePoints[0].name, error: error))
+        }
+        currentVantage = nil
+        return nil
     }
 
     /// Advances one reader and puts it back in the heap, or records why it stopped.

@@ -32,16 +32,27 @@ public struct PacketRecord: Sendable, Hashable {
     /// Bytes the packet had on the wire. May be smaller than `capturedLength` in odd files;
     /// the reader passes both through as written.
     public var originalLength: Int
-    /// How the captured bytes begin.
-    public var linkType: LinkType
     /// Bytes of frame check sequence at the end of the captured bytes (0: none, or unknown).
     public var fcsLength: Int
     /// Index into the reader's `interfaces` (counted over the whole file, across sections).
     public var interfaceID: Int
-    /// In or out of the capturing interface, from pcapng `epb_flags`.
-    public var direction: PacketDirection
     /// Where the record or block starts in the file.
     public var fileOffset: Int64
+    /// The link type (low 32 bits) and the direction (next 8 bits) in one word, so that the
+    /// record has no padding: a record is copied for every frame, and copying padding bytes
+    /// compiles to overlapping partial loads that stall on the stores that just built it.
+    private var linkTypeAndDirection: UInt64
+
+    /// How the captured bytes begin.
+    public var linkType: LinkType {
+        get { LinkType(rawValue: UInt32(truncatingIfNeeded: linkTypeAndDirection)) }
+        set { linkTypeAndDirection = linkTypeAndDirection & ~0xFFFF_FFFF | UInt64(newValue.rawValue) }
+    }
+    /// In or out of the capturing interface, from pcapng `epb_flags`.
+    public var direction: PacketDirection {
+        get { PacketDirection(rawValue: UInt8(truncatingIfNeeded: linkTypeAndDirection >> 32)) ?? .unknown }
+        set { linkTypeAndDirection = linkTypeAndDirection & 0xFFFF_FFFF | UInt64(newValue.rawValue) << 32 }
+    }
 
     public init(
         frameNumber: Int, timestamp: Timestamp, capturedLength: Int, originalLength: Int,
@@ -52,11 +63,10 @@ public struct PacketRecord: Sendable, Hashable {
         self.timestamp = timestamp
         self.capturedLength = capturedLength
         self.originalLength = originalLength
-        self.linkType = linkType
         self.fcsLength = fcsLength
         self.interfaceID = interfaceID
-        self.direction = direction
         self.fileOffset = fileOffset
+        self.linkTypeAndDirection = UInt64(linkType.rawValue) | UInt64(direction.rawValue) << 32
     }
 
     /// Whether the capture kept fewer bytes than the packet had.

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Decodes a captured frame to its deepest known layer with closed switches:
 /// link type → EtherType → IP protocol → port.
 ///
@@ -32,16 +34,29 @@ public struct PacketDecoder: Sendable {
     }
 
     /// Decodes into `packet`, overwriting it: the hot path, which lets a caller reuse one
-    /// packet value instead of copying a fresh one out for every frame.
-    public func decode(_ frame: Span<UInt8>, linkType: LinkType, fcsLength: Int = 0, into packet: inout DecodedPacket) {
-        packet = DecodedPacket()
+    /// packet value instead of copying a fresh one out for every frame. Returns which case
+    /// each layer now holds (the same as `packet.shape`, without reading the layers back).
+    @discardableResult
+    public func decode(
+        _ frame: Span<UInt8>, linkType: LinkType, fcsLength: Int = 0, into packet: inout DecodedPacket
+    ) -> DecodedShape {
+        // Layers this frame does not assign are cleared at the end, and only if they hold
+        // something: storing `.none` into a layer that is about to be overwritten is not free.
+        let possiblySet = packet.layersSet
+        packet.layersSet = 0
+        packet.resetScalars()
+        packet.decodedShape = DecodedShape()
         let bytes = fcsLength > 0 && fcsLength <= frame.count
             ? frame.extracting(0..<(frame.count - fcsLength)) : frame
         do throws(DecodeError) {
             try decodeLink(bytes, linkType: linkType, into: &packet)
         } catch {
             packet.stop = error
+            packet.decodedShape.stop = error.isTruncation ? .truncated : .malformed
         }
+        let stale = possiblySet & ~packet.layersSet
+        if stale != 0 { packet.clearLayers(stale) }
+        return packet.decodedShape
     }
 
     // MARK: - Link
@@ -53,36 +68,43 @@ public struct PacketDecoder: Sendable {
         case .ethernet:
             let ethernet = try EthernetHeader.parse(bytes)
             packet.link = .ethernet(ethernet)
+            packet.decodedShape.link = .ethernet
             if ethernet.source.isMulticast { packet.anomalies.insert(.multicastSourceMAC) }
             if ethernet.isIEEE8023 {
                 packet.networkOffset = EthernetHeader.length
                 packet.stopOffset = EthernetHeader.length
                 let llc = try LLCHeader.parse(bytes.extracting(EthernetHeader.length...))
                 packet.network = .llc(llc)
+                packet.decodedShape.network = .llc
                 return
             }
             try decodeEtherType(ethernet.typeOrLength, bytes, at: EthernetHeader.length, into: &packet)
         case .linuxSLL:
             let header = try LinuxSLLHeader.parse(bytes)
             packet.link = .linuxSLL(header)
+            packet.decodedShape.link = .linuxSLL
             try decodeEtherType(header.protocolType, bytes, at: LinuxSLLHeader.length, into: &packet)
         case .linuxSLL2:
             let header = try LinuxSLL2Header.parse(bytes)
             packet.link = .linuxSLL2(header)
+            packet.decodedShape.link = .linuxSLL2
             try decodeEtherType(header.protocolType, bytes, at: LinuxSLL2Header.length, into: &packet)
         case .null, .loop:
             let header = try NullHeader.parse(bytes, networkByteOrder: linkType == .loop)
             packet.link = .null(header)
+            packet.decodedShape.link = .null
             guard let type = header.networkType else { return }
             try decodeEtherType(type, bytes, at: NullHeader.length, into: &packet)
         default:
             if linkType.isRawIP {
                 packet.link = .raw
+                packet.decodedShape.link = .raw
                 try bytes.require(1, for: .raw)
                 let type: EtherType = bytes[0] >> 4 == 6 ? .ipv6 : .ipv4
                 try decodeEtherType(type, bytes, at: 0, into: &packet)
             } else {
                 packet.link = .unsupported(linkType)
+                packet.decodedShape.link = .unsupported
             }
         }
     }
@@ -117,18 +139,21 @@ public struct PacketDecoder: Sendable {
         let payload = bytes.extracting(offset...)
         if !packet.link.isEthernet, type == LinuxSLLHeader.protocolLLC {
             packet.network = .llc(try LLCHeader.parse(payload))
+            packet.decodedShape.network = .llc
             return
         }
         switch type {
         case .arp, .rarp:
             let arp = try ARPPacket.parse(payload)
             packet.network = .arp(arp)
+            packet.decodedShape.network = .arp
             if arp.isEthernetIPv4, let source = packet.sourceMAC, source != arp.senderMAC {
                 packet.anomalies.insert(.arpSenderMACMismatch)
             }
         case .ipv4:
             let header = try IPv4Header.parse(payload)
             packet.network = .ipv4(header)
+            packet.decodedShape.network = .ipv4
             if !header.headerChecksumValid { packet.anomalies.insert(.ipv4BadChecksum) }
             if header.lengthExceedsCapture { packet.anomalies.insert(.ipLengthExceedsFrame) }
             guard header.isFirstFragment else {
@@ -142,10 +167,11 @@ public struct PacketDecoder: Sendable {
                 header.hasZeroTotalLength ? header.payloadRange.count : header.totalLength - header.headerLength
             try decodeIP(
                 header.protocol, payload.extracting(header.payloadRange), at: base, declaredLength: declared,
-                pseudo: header.pseudoHeader, hopLimit: header.ttl, into: &packet)
+                hopLimit: header.ttl, into: &packet)
         case .ipv6:
             let header = try IPv6Header.parse(payload)
             packet.network = .ipv6(header, nil)
+            packet.decodedShape.network = .ipv6
             if header.lengthExceedsCapture { packet.anomalies.insert(.ipLengthExceedsFrame) }
             let ipPayload = payload.extracting(header.payloadRange)
             let payloadBase = offset + header.payloadRange.lowerBound
@@ -159,21 +185,36 @@ public struct PacketDecoder: Sendable {
                 at: payloadBase + walk.upperOffset,
                 declaredLength: header.isJumbogram ? ipPayload.count - walk.upperOffset
                     : header.payloadLength - walk.upperOffset,
-                pseudo: header.pseudoHeader, hopLimit: header.hopLimit, into: &packet)
+                hopLimit: header.hopLimit, into: &packet)
         case .nlbHeartbeat:
             packet.network = .nlbHeartbeat(try NLBHeartbeat.parse(payload))
+            packet.decodedShape.network = .nlbHeartbeat
         default:
             packet.network = .other(type)
+            packet.decodedShape.network = .other
         }
     }
 
     // MARK: - Transport
 
+    /// The pseudo-header of the IP header already stored in `packet.network`.
+    ///
+    /// Checksums are the only users, so it is built when one is verified rather than passed
+    /// down for every frame: an enum built in memory and read back at once by the callee makes
+    /// the read wait for the stores (failed store forwarding).
+    private func pseudoHeader(_ packet: borrowing DecodedPacket) -> PseudoHeader {
+        switch packet.network {
+        case .ipv4(let header): header.pseudoHeader
+        case .ipv6(let header, _): header.pseudoHeader
+        default: .ipv4(source: IPv4Address(rawValue: 0), destination: IPv4Address(rawValue: 0))
+        }
+    }
+
     /// Decodes what IP carries; `bytes` is the captured part of the IP payload and
     /// `declaredLength` the payload length the IP header claims.
     private func decodeIP(
-        _ proto: IPProtocol, _ bytes: Span<UInt8>, at offset: Int, declaredLength: Int, pseudo: PseudoHeader,
-        hopLimit: UInt8, into packet: inout DecodedPacket
+        _ proto: IPProtocol, _ bytes: Span<UInt8>, at offset: Int, declaredLength: Int, hopLimit: UInt8,
+        into packet: inout DecodedPacket
     ) throws(DecodeError) {
         packet.transportOffset = offset
         packet.stopOffset = offset
@@ -183,7 +224,8 @@ public struct PacketDecoder: Sendable {
         case .tcp:
             let header = try TCPHeader.parse(bytes)
             packet.transport = .tcp(header)
-            if verifyTransportChecksums, complete, !pseudo.verifies(bytes, protocol: .tcp) {
+            packet.decodedShape.transport = .tcp
+            if verifyTransportChecksums, complete, !pseudoHeader(packet).verifies(bytes, protocol: .tcp) {
                 packet.anomalies.insert(.transportBadChecksum)
             }
             guard !header.payloadRange.isEmpty,
@@ -193,7 +235,8 @@ public struct PacketDecoder: Sendable {
         case .udp:
             let header = try UDPHeader.parse(bytes)
             packet.transport = .udp(header)
-            if verifyTransportChecksums, UDPHeader.checksumValid(bytes, pseudo: pseudo) == false {
+            packet.decodedShape.transport = .udp
+            if verifyTransportChecksums, UDPHeader.checksumValid(bytes, pseudo: pseudoHeader(packet)) == false {
                 packet.anomalies.insert(.transportBadChecksum)
             }
             let ports = Self.hsrpPorts
@@ -202,23 +245,29 @@ public struct PacketDecoder: Sendable {
                 packet.applicationOffset = base
                 packet.stopOffset = base
                 packet.application = .hsrp(try HSRPMessage.parse(bytes.extracting(header.payloadRange)))
+                packet.decodedShape.application = .hsrp
             }
         case .icmp:
             let message = try ICMPv4Message.parse(bytes, isComplete: complete)
             packet.transport = .icmp(message)
+            packet.decodedShape.transport = .icmp
             if verifyTransportChecksums, message.checksumValid == false {
                 packet.anomalies.insert(.transportBadChecksum)
             }
         case .icmpv6:
             let message = try ICMPv6Message.parse(bytes)
             packet.transport = .icmpv6(message)
+            packet.decodedShape.transport = .icmpv6
             let isND = message.isNeighborDiscovery
-            if isND || verifyTransportChecksums, complete, !ICMPv6Message.checksumValid(bytes, pseudo: pseudo) {
+            if isND || verifyTransportChecksums, complete,
+                !ICMPv6Message.checksumValid(bytes, pseudo: pseudoHeader(packet))
+            {
                 packet.anomalies.insert(.transportBadChecksum)
             }
             guard isND else { return }
             let nd = try NDMessage.parse(bytes)
             packet.transport = .neighborDiscovery(message, nd)
+            packet.decodedShape.transport = .neighborDiscovery
             if hopLimit != 255 { packet.anomalies.insert(.ndHopLimitNot255) }
             if let source = packet.sourceMAC,
                 let linkLayer = nd.sourceLinkLayerAddress ?? nd.targetLinkLayerAddress,
@@ -229,10 +278,13 @@ public struct PacketDecoder: Sendable {
         case .igmp:
             packet.transport = .igmp(
                 try IGMPMessage.parse(bytes, isComplete: complete, declaredLength: declaredLength))
+            packet.decodedShape.transport = .igmp
         case .vrrp:
-            try decodeProtocol112(bytes, declaredLength: declaredLength, pseudo: pseudo, hopLimit: hopLimit, into: &packet)
+            try decodeProtocol112(
+                bytes, declaredLength: declaredLength, pseudo: pseudoHeader(packet), hopLimit: hopLimit, into: &packet)
         default:
             packet.transport = .other(proto)
+            packet.decodedShape.transport = .other
         }
     }
 
@@ -244,12 +296,14 @@ public struct PacketDecoder: Sendable {
         case .carp:
             let carp = try CARPAdvertisement.parse(bytes)
             packet.transport = .carp(carp)
+            packet.decodedShape.transport = .carp
             if !CARPAdvertisement.checksumValid(bytes) { packet.anomalies.insert(.redundancyBadChecksum) }
         case .vrrpV2, .vrrpV3, .unknown:
             let isIPv6: Bool
             if case .ipv6 = pseudo { isIPv6 = true } else { isIPv6 = false }
             let vrrp = try VRRPAdvertisement.parse(bytes, isIPv6: isIPv6, declaredLength: declaredLength)
             packet.transport = .vrrp(vrrp)
+            packet.decodedShape.transport = .vrrp
             if vrrp.checksumKind(bytes, pseudo: pseudo) == .invalid {
                 packet.anomalies.insert(.redundancyBadChecksum)
             }
@@ -267,29 +321,114 @@ public struct PacketDecoder: Sendable {
         do throws(DecodeError) {
             let message = try HTTPMessage.parse(bytes)
             packet.application = .http(message)
+            if case .request = message {
+                packet.decodedShape.application = .httpRequest
+            } else {
+                packet.decodedShape.application = .httpResponse
+            }
             packet.applicationOffset = offset
         } catch {}
     }
 }
 
-/// A set of TCP/UDP ports as a 65536-bit map: membership costs one load, no hashing.
+/// A set of TCP/UDP ports, trivially copyable: up to 16 port ranges held inline behind a
+/// 64-bit quick-reject mask. Membership usually costs one mask test, with no hashing.
+///
+/// It holds no reference, so passing a ``PacketDecoder`` to a per-frame call or closure costs
+/// no retain, release or outlined copy. A set needing more than 16 disjoint ranges (unusual)
+/// keeps its 65536-bit map in a process-wide table, found by index.
 public struct PortSet: Sendable, Hashable {
-    private var words: [UInt64]
+    /// Bit `port & 63` is set when some member has those low six bits: a clear bit proves
+    /// absence.
+    private var mask: UInt64 = 0
+    /// Up to 16 ranges as `first << 16 | last`, ascending, disjoint.
+    private var ranges = InlineArray<16, UInt32>(repeating: 0)
+    private var rangeCount = 0
+    /// Index of the set's map in ``PortMaps`` when it has more than 16 ranges, else -1.
+    private var mapIndex = -1
+
+    /// How many ranges a set keeps inline.
+    static let inlineRanges = 16
 
     /// A set holding `ports`.
     public init(_ ports: some Sequence<UInt16>) {
-        words = Array(repeating: 0, count: 1024)
-        for port in ports { words[Int(port >> 6)] |= 1 << UInt64(port & 63) }
+        let sorted = Set(ports).sorted()
+        var runs: [(UInt16, UInt16)] = []
+        for port in sorted {
+            if let last = runs.last, last.1 &+ 1 == port, last.1 != UInt16.max {
+                runs[runs.count - 1].1 = port
+            } else {
+                runs.append((port, port))
+            }
+        }
+        for (first, last) in runs {
+            if Int(last) - Int(first) >= 63 {
+                mask = ~0
+            } else {
+                for port in first...last { mask |= 1 << UInt64(port & 63) }
+            }
+        }
+        if runs.count > Self.inlineRanges {
+            var words = [UInt64](repeating: 0, count: 1024)
+            for port in sorted { words[Int(port >> 6)] |= 1 << UInt64(port & 63) }
+            mapIndex = PortMaps.index(of: words)
+            return
+        }
+        rangeCount = runs.count
+        for (index, run) in runs.enumerated() { ranges[index] = UInt32(run.0) << 16 | UInt32(run.1) }
     }
 
     /// Whether `port` is in the set.
     @inline(__always)
     public func contains(_ port: UInt16) -> Bool {
-        words[Int(port >> 6)] >> UInt64(port & 63) & 1 != 0
+        guard mask >> UInt64(port & 63) & 1 != 0 else { return false }
+        return containsAfterMask(port)
+    }
+
+    private func containsAfterMask(_ port: UInt16) -> Bool {
+        if mapIndex >= 0 { return PortMaps.contains(port, inMap: mapIndex) }
+        for index in 0..<rangeCount {
+            let range = ranges[index]
+            if UInt32(port) >= range >> 16 && UInt32(port) <= range & 0xFFFF { return true }
+        }
+        return false
     }
 
     /// The ports in the set, ascending.
     public var ports: [UInt16] {
-        (0...UInt16.max).filter(contains)
+        if mapIndex >= 0 { return (0...UInt16.max).filter(contains) }
+        var ports: [UInt16] = []
+        for index in 0..<rangeCount {
+            let range = ranges[index]
+            ports += UInt16(truncatingIfNeeded: range >> 16)...UInt16(truncatingIfNeeded: range)
+        }
+        return ports
+    }
+
+    public static func == (lhs: PortSet, rhs: PortSet) -> Bool { lhs.ports == rhs.ports }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(ports) }
+}
+
+/// The 65536-bit maps of port sets too fragmented to keep inline, each stored once for the
+/// life of the process (a set is found again by its contents, so the table stays as small as
+/// the number of distinct large sets built).
+enum PortMaps {
+    private static let maps = Mutex<[[UInt64]]>([])
+
+    /// The index of `words`, added if new.
+    static func index(of words: [UInt64]) -> Int {
+        maps.withLock { maps in
+            if let index = maps.firstIndex(of: words) { return index }
+            maps.append(words)
+            return maps.count - 1
+        }
+    }
+
+    /// Whether map `index` holds `port`.
+    static func contains(_ port: UInt16, inMap index: Int) -> Bool {
+        maps.withLock { maps in
+            index < maps.count && maps[index][Int(port >> 6)] >> UInt64(port & 63) & 1 != 0
+        }
     }
 }

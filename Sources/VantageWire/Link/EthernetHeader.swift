@@ -41,6 +41,7 @@ public struct EthernetHeader: Sendable, Hashable, Encodable, CustomStringConvert
     public var payloadOffset: Int { Self.length }
 
     /// Parses the header at the start of `bytes`.
+    @inline(__always)
     public static func parse(_ bytes: Span<UInt8>) throws(DecodeError) -> EthernetHeader {
         try bytes.require(length, for: .ethernet)
         return EthernetHeader(

@@ -24,6 +24,7 @@ public struct LinkType: RawRepresentable, Hashable, Sendable, CustomStringConver
     }
 
     /// Whether VantageWire can decode records of this link type.
+    @inlinable
     public var isSupported: Bool {
         isRawIP || self == .null || self == .ethernet || self == .loop || self == .linuxSLL
             || self == .linuxSLL2

@@ -39,6 +39,7 @@ public struct VLANTag: Sendable, Hashable, Encodable, CustomStringConvertible {
     }
 
     /// Parses a tag from `bytes` starting at the TCI (just after the TPID `tpid`).
+    @inline(__always)
     public static func parse(_ bytes: Span<UInt8>, tpid: EtherType) throws(DecodeError) -> VLANTag {
         try bytes.require(length, for: .vlan)
         let tci = bytes.u16(0)

@@ -108,10 +108,33 @@ public struct ICMPv6Message: Sendable, Hashable, Encodable, CustomStringConverti
     public var code: UInt8
     /// Checksum as carried.
     public var checksum: UInt16
-    /// The message body after the checksum, relative to the message start (`4..<count`).
-    public var bodyRange: Range<Int>
     /// The first body word (echo id/seq, MTU, pointer) or 0 when fewer than 8 octets.
     public var restOfHeader: UInt32
+    /// The body's bounds in 32 bits (16 bytes for the whole message instead of 24: with it, a
+    /// Neighbor Discovery message fits the 128 bytes of ``TransportLayer``).
+    private var storedBodyLower: UInt32
+    private var storedBodyUpper: UInt32
+
+    /// The message body after the checksum, relative to the message start (`4..<count`).
+    public var bodyRange: Range<Int> {
+        get { Int(storedBodyLower)..<Int(storedBodyUpper) }
+        set {
+            storedBodyLower = UInt32(clamping: newValue.lowerBound)
+            storedBodyUpper = max(storedBodyLower, UInt32(clamping: newValue.upperBound))
+        }
+    }
+
+    private enum CodingKeys: String, CodingKey { case type, code, checksum, restOfHeader, bodyRange }
+
+    /// Encodes the same keys as the plain stored properties did.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(type, forKey: .type)
+        try container.encode(code, forKey: .code)
+        try container.encode(checksum, forKey: .checksum)
+        try container.encode(restOfHeader, forKey: .restOfHeader)
+        try container.encode(bodyRange, forKey: .bodyRange)
+    }
 
     /// A message from its fields (`emit` computes the checksum).
     public init(
@@ -120,8 +143,10 @@ public struct ICMPv6Message: Sendable, Hashable, Encodable, CustomStringConverti
         self.type = type
         self.code = code
         self.checksum = checksum
-        bodyRange = Self.headerLength..<(Self.headerLength + max(0, bodyLength))
         self.restOfHeader = restOfHeader
+        storedBodyLower = 0
+        storedBodyUpper = 0
+        bodyRange = Self.headerLength..<(Self.headerLength + max(0, bodyLength))
     }
 
     /// Whether this is an echo request or reply.

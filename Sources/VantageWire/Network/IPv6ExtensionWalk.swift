@@ -23,18 +23,18 @@ public struct IPv6ExtensionWalk: Sendable, Hashable, Encodable, CustomStringConv
 
     /// The protocol after the last extension header (ESP and No Next Header included).
     public var upperProtocol: IPProtocol
-    /// Offset of the upper-layer header (or fragment data), relative to the walked bytes.
-    public var upperOffset: Int
-    /// Number of extension headers skipped.
-    public var extensionCount: Int
     /// Whether a fragment header was present.
     public var hasFragmentHeader: Bool
-    /// Fragment offset in octets (0 without a fragment header).
-    public var fragmentOffset: Int
     /// The M (more fragments) flag.
     public var moreFragments: Bool
     /// The fragment identification (0 without a fragment header).
     public var fragmentIdentification: UInt32
+    /// Offset of the upper-layer header (or fragment data), relative to the walked bytes.
+    public var upperOffset: Int
+    /// Number of extension headers skipped.
+    public var extensionCount: Int
+    /// Fragment offset in octets (0 without a fragment header).
+    public var fragmentOffset: Int
 
     /// A walk result from its fields (for tests and builders).
     public init(

@@ -23,22 +23,22 @@ public struct IPv6Header: Sendable, Hashable, Encodable, CustomStringConvertible
 
     /// Traffic class (DSCP and ECN).
     public var trafficClass: UInt8
-    /// Flow label (20 bits).
-    public var flowLabel: UInt32
-    /// Payload Length field in octets (extension headers included).
-    public var payloadLength: Int
     /// The first extension header or the upper-layer protocol.
     public var nextHeader: IPProtocol
     /// Hop limit (255 for Neighbor Discovery and VRRPv3).
     public var hopLimit: UInt8
+    /// Whether Payload Length claims more octets than were captured.
+    public var lengthExceedsCapture: Bool
+    /// Flow label (20 bits).
+    public var flowLabel: UInt32
+    /// Payload Length field in octets (extension headers included).
+    public var payloadLength: Int
     /// Source address.
     public var source: IPv6Address
     /// Destination address.
     public var destination: IPv6Address
     /// Payload relative to the header start: `40 ..< min(40 + payloadLength, captured)`.
     public var payloadRange: Range<Int>
-    /// Whether Payload Length claims more octets than were captured.
-    public var lengthExceedsCapture: Bool
 
     /// A header from its fields, for building packets; the payload range assumes the whole
     /// packet is present.

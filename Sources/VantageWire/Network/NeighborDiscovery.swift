@@ -124,60 +124,237 @@ public struct NDOptionType: RawRepresentable, Hashable, Sendable, CustomStringCo
 }
 
 /// A Neighbor Discovery message (RS, RA, NS, NA, Redirect) with its options decoded.
+///
+/// Stored compactly (about 110 bytes instead of 197: presence bits instead of optionals, small
+/// counts in one octet) so that ``TransportLayer``, which every decoded packet carries and
+/// copies, stays within 128 bytes; the public properties keep their optional and `Int` types.
 public struct NDMessage: Sendable, Hashable, Encodable, CustomStringConvertible {
     /// Most options accepted before the message is declared malformed.
     public static let maximumOptionCount = 64
 
+    private var storedTargetAddress = IPv6Address.unspecified
+    private var storedDestinationAddress = IPv6Address.unspecified
+    private var storedPrefix = IPv6Address.unspecified
+    private var storedSourceLinkLayerAddress = MACAddress.zero
+    private var storedTargetLinkLayerAddress = MACAddress.zero
+    private var storedNonce: UInt64 = 0
+    /// RA reachable time in milliseconds (0 = unspecified).
+    public var reachableTime: UInt32 = 0
+    /// RA retransmission timer in milliseconds (0 = unspecified).
+    public var retransTimer: UInt32 = 0
+    private var storedMTU: UInt32 = 0
+    private var storedPrefixValidLifetime: UInt32 = 0
+    private var storedPrefixPreferredLifetime: UInt32 = 0
+    private var storedOptionsUpper: UInt32 = 0
+    /// RA router lifetime in seconds (0 = not a default router).
+    public var routerLifetime: UInt16 = 0
+    private var storedOptionsLower: UInt16 = 0
+    private var bits: Bits = []
     /// The message kind.
     public var kind: NDKind
     /// The ICMPv6 code (must be 0; receivers discard others, RFC 4861 §6.1, §7.1).
-    public var code: UInt8
-    /// Target address (NS, NA, Redirect).
-    public var targetAddress: IPv6Address?
-    /// Destination address (Redirect).
-    public var destinationAddress: IPv6Address?
-    /// NA router flag (R).
-    public var router: Bool
-    /// NA solicited flag (S).
-    public var solicited: Bool
-    /// NA override flag (O).
-    public var override: Bool
+    public var code: UInt8 = 0
     /// RA current hop limit (0 = unspecified).
-    public var curHopLimit: UInt8
+    public var curHopLimit: UInt8 = 0
+    private var storedPrefixLength: UInt8 = 0
+    private var storedPrefixFlags: UInt8 = 0
+    /// Options counted (at most ``maximumOptionCount`` from a parse; kept up to 255).
+    private var storedOptionCount: UInt8 = 0
+    private var storedPrefixCount: UInt8 = 0
+
+    private struct Bits: OptionSet, Hashable, Sendable {
+        var rawValue: UInt16
+        static let hasTargetAddress = Bits(rawValue: 1 << 0)
+        static let hasDestinationAddress = Bits(rawValue: 1 << 1)
+        static let hasSourceLinkLayerAddress = Bits(rawValue: 1 << 2)
+        static let hasTargetLinkLayerAddress = Bits(rawValue: 1 << 3)
+        static let hasNonce = Bits(rawValue: 1 << 4)
+        static let hasMTU = Bits(rawValue: 1 << 5)
+        static let hasPrefix = Bits(rawValue: 1 << 6)
+        static let hasPrefixLength = Bits(rawValue: 1 << 7)
+        static let hasPrefixFlags = Bits(rawValue: 1 << 8)
+        static let hasPrefixValidLifetime = Bits(rawValue: 1 << 9)
+        static let hasPrefixPreferredLifetime = Bits(rawValue: 1 << 10)
+        static let router = Bits(rawValue: 1 << 11)
+        static let solicited = Bits(rawValue: 1 << 12)
+        static let override = Bits(rawValue: 1 << 13)
+        static let managed = Bits(rawValue: 1 << 14)
+        static let other = Bits(rawValue: 1 << 15)
+    }
+
+    @inline(__always)
+    private mutating func set(_ bit: Bits, _ on: Bool) {
+        if on { bits.insert(bit) } else { bits.remove(bit) }
+    }
+
+    /// Target address (NS, NA, Redirect).
+    public var targetAddress: IPv6Address? {
+        get { bits.contains(.hasTargetAddress) ? storedTargetAddress : nil }
+        set {
+            storedTargetAddress = newValue ?? .unspecified
+            set(.hasTargetAddress, newValue != nil)
+        }
+    }
+    /// Destination address (Redirect).
+    public var destinationAddress: IPv6Address? {
+        get { bits.contains(.hasDestinationAddress) ? storedDestinationAddress : nil }
+        set {
+            storedDestinationAddress = newValue ?? .unspecified
+            set(.hasDestinationAddress, newValue != nil)
+        }
+    }
+    /// NA router flag (R).
+    public var router: Bool {
+        get { bits.contains(.router) }
+        set { set(.router, newValue) }
+    }
+    /// NA solicited flag (S).
+    public var solicited: Bool {
+        get { bits.contains(.solicited) }
+        set { set(.solicited, newValue) }
+    }
+    /// NA override flag (O).
+    public var override: Bool {
+        get { bits.contains(.override) }
+        set { set(.override, newValue) }
+    }
     /// RA managed address configuration flag (M).
-    public var managed: Bool
+    public var managed: Bool {
+        get { bits.contains(.managed) }
+        set { set(.managed, newValue) }
+    }
     /// RA other configuration flag (O).
-    public var other: Bool
-    /// RA router lifetime in seconds (0 = not a default router).
-    public var routerLifetime: UInt16
-    /// RA reachable time in milliseconds (0 = unspecified).
-    public var reachableTime: UInt32
-    /// RA retransmission timer in milliseconds (0 = unspecified).
-    public var retransTimer: UInt32
-    /// The options area, relative to the message start.
-    public var optionsRange: Range<Int>
-    /// Number of options (all types).
-    public var optionCount: Int
+    public var other: Bool {
+        get { bits.contains(.other) }
+        set { set(.other, newValue) }
+    }
+    /// The options area, relative to the message start (bounds stored as 16 and 32 bits).
+    public var optionsRange: Range<Int> {
+        get { Int(storedOptionsLower)..<Int(storedOptionsUpper) }
+        set {
+            storedOptionsLower = UInt16(clamping: newValue.lowerBound)
+            storedOptionsUpper = max(UInt32(storedOptionsLower), UInt32(clamping: newValue.upperBound))
+        }
+    }
+    /// Number of options (all types; stored in 0...255).
+    public var optionCount: Int {
+        get { Int(storedOptionCount) }
+        set { storedOptionCount = UInt8(clamping: newValue) }
+    }
     /// Source link-layer address option (type 1) holding a MAC (length 1).
-    public var sourceLinkLayerAddress: MACAddress?
+    public var sourceLinkLayerAddress: MACAddress? {
+        get { bits.contains(.hasSourceLinkLayerAddress) ? storedSourceLinkLayerAddress : nil }
+        set {
+            storedSourceLinkLayerAddress = newValue ?? .zero
+            set(.hasSourceLinkLayerAddress, newValue != nil)
+        }
+    }
     /// Target link-layer address option (type 2) holding a MAC (length 1).
-    public var targetLinkLayerAddress: MACAddress?
+    public var targetLinkLayerAddress: MACAddress? {
+        get { bits.contains(.hasTargetLinkLayerAddress) ? storedTargetLinkLayerAddress : nil }
+        set {
+            storedTargetLinkLayerAddress = newValue ?? .zero
+            set(.hasTargetLinkLayerAddress, newValue != nil)
+        }
+    }
     /// Nonce option (type 14): its first 6 octets.
-    public var nonce: UInt64?
+    public var nonce: UInt64? {
+        get { bits.contains(.hasNonce) ? storedNonce : nil }
+        set {
+            storedNonce = newValue ?? 0
+            set(.hasNonce, newValue != nil)
+        }
+    }
     /// MTU option (type 5).
-    public var mtu: UInt32?
-    /// Number of prefix information options (type 3).
-    public var prefixCount: Int
+    public var mtu: UInt32? {
+        get { bits.contains(.hasMTU) ? storedMTU : nil }
+        set {
+            storedMTU = newValue ?? 0
+            set(.hasMTU, newValue != nil)
+        }
+    }
+    /// Number of prefix information options (type 3; stored in 0...255).
+    public var prefixCount: Int {
+        get { Int(storedPrefixCount) }
+        set { storedPrefixCount = UInt8(clamping: newValue) }
+    }
     /// The first prefix information option's prefix.
-    public var prefix: IPv6Address?
+    public var prefix: IPv6Address? {
+        get { bits.contains(.hasPrefix) ? storedPrefix : nil }
+        set {
+            storedPrefix = newValue ?? .unspecified
+            set(.hasPrefix, newValue != nil)
+        }
+    }
     /// The first prefix information option's prefix length.
-    public var prefixLength: UInt8?
+    public var prefixLength: UInt8? {
+        get { bits.contains(.hasPrefixLength) ? storedPrefixLength : nil }
+        set {
+            storedPrefixLength = newValue ?? 0
+            set(.hasPrefixLength, newValue != nil)
+        }
+    }
     /// The first prefix information option's flags (0x80 on-link L, 0x40 autonomous A).
-    public var prefixFlags: UInt8?
+    public var prefixFlags: UInt8? {
+        get { bits.contains(.hasPrefixFlags) ? storedPrefixFlags : nil }
+        set {
+            storedPrefixFlags = newValue ?? 0
+            set(.hasPrefixFlags, newValue != nil)
+        }
+    }
     /// The first prefix information option's valid lifetime in seconds (0xFFFFFFFF = infinity).
-    public var prefixValidLifetime: UInt32?
+    public var prefixValidLifetime: UInt32? {
+        get { bits.contains(.hasPrefixValidLifetime) ? storedPrefixValidLifetime : nil }
+        set {
+            storedPrefixValidLifetime = newValue ?? 0
+            set(.hasPrefixValidLifetime, newValue != nil)
+        }
+    }
     /// The first prefix information option's preferred lifetime in seconds (0 = deprecated).
-    public var prefixPreferredLifetime: UInt32?
+    public var prefixPreferredLifetime: UInt32? {
+        get { bits.contains(.hasPrefixPreferredLifetime) ? storedPrefixPreferredLifetime : nil }
+        set {
+            storedPrefixPreferredLifetime = newValue ?? 0
+            set(.hasPrefixPreferredLifetime, newValue != nil)
+        }
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case kind, code, targetAddress, destinationAddress, router, solicited, override, curHopLimit, managed, other
+        case routerLifetime, reachableTime, retransTimer, optionsRange, optionCount, sourceLinkLayerAddress
+        case targetLinkLayerAddress, nonce, mtu, prefixCount, prefix, prefixLength, prefixFlags, prefixValidLifetime
+        case prefixPreferredLifetime
+    }
+
+    /// Encodes the same keys as the plain stored properties did (absent optionals omitted).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(code, forKey: .code)
+        try container.encodeIfPresent(targetAddress, forKey: .targetAddress)
+        try container.encodeIfPresent(destinationAddress, forKey: .destinationAddress)
+        try container.encode(router, forKey: .router)
+        try container.encode(solicited, forKey: .solicited)
+        try container.encode(override, forKey: .override)
+        try container.encode(curHopLimit, forKey: .curHopLimit)
+        try container.encode(managed, forKey: .managed)
+        try container.encode(other, forKey: .other)
+        try container.encode(routerLifetime, forKey: .routerLifetime)
+        try container.encode(reachableTime, forKey: .reachableTime)
+        try container.encode(retransTimer, forKey: .retransTimer)
+        try container.encode(optionsRange, forKey: .optionsRange)
+        try container.encode(optionCount, forKey: .optionCount)
+        try container.encodeIfPresent(sourceLinkLayerAddress, forKey: .sourceLinkLayerAddress)
+        try container.encodeIfPresent(targetLinkLayerAddress, forKey: .targetLinkLayerAddress)
+        try container.encodeIfPresent(nonce, forKey: .nonce)
+        try container.encodeIfPresent(mtu, forKey: .mtu)
+        try container.encode(prefixCount, forKey: .prefixCount)
+        try container.encodeIfPresent(prefix, forKey: .prefix)
+        try container.encodeIfPresent(prefixLength, forKey: .prefixLength)
+        try container.encodeIfPresent(prefixFlags, forKey: .prefixFlags)
+        try container.encodeIfPresent(prefixValidLifetime, forKey: .prefixValidLifetime)
+        try container.encodeIfPresent(prefixPreferredLifetime, forKey: .prefixPreferredLifetime)
+    }
 
     /// A message from its fields; `optionsRange` and `optionCount` are derived from the options set.
     public init(

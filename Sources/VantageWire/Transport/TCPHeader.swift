@@ -87,14 +87,14 @@ public struct TCPHeader: Sendable, Hashable, Encodable, CustomStringConvertible 
     public var checksum: UInt16
     /// Urgent pointer.
     public var urgentPointer: UInt16
-    /// The decoded options (empty when the data offset is 5).
-    public var options: TCPOptions
-    /// The captured part of the options area, relative to the start of the header.
-    public var optionsRange: Range<Int>
     /// Whether the whole options area was captured.
     public var optionsComplete: Bool
+    /// The captured part of the options area, relative to the start of the header.
+    public var optionsRange: Range<Int>
     /// The captured payload, relative to the start of the header (empty if options are cut).
     public var payloadRange: Range<Int>
+    /// The decoded options (empty when the data offset is 5).
+    public var options: TCPOptions
 
     /// Header length in bytes (data offset × 4).
     public var headerLength: Int { Int(dataOffset) * 4 }
@@ -126,6 +126,7 @@ public struct TCPHeader: Sendable, Hashable, Encodable, CustomStringConvertible 
     // MARK: - Parse
 
     /// Decodes a TCP header; throws only when the fixed 20 bytes are cut or the data offset is below 5.
+    @inline(__always)
     public static func parse(_ bytes: Span<UInt8>) throws(DecodeError) -> TCPHeader {
         try bytes.require(20, for: .tcp)
         let octet12 = bytes.u8(12)

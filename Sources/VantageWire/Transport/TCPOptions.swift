@@ -85,12 +85,47 @@ public struct TCPOptionLayout: Sequence, Hashable, Sendable, Encodable, CustomSt
     /// How many kinds a layout stores; later ones only set ``overflowed``.
     public static let capacity = 16
 
-    private var low: UInt64 = 0
-    private var high: UInt64 = 0
-    /// The number of kinds stored (at most ``capacity``).
-    public private(set) var count: Int = 0
+    fileprivate var low: UInt64 = 0
+    fileprivate var high: UInt64 = 0
+    /// The count in one octet (at most 16), so that a layout takes 18 bytes, not 25.
+    fileprivate var storedCount: UInt8 = 0
     /// Whether more than ``capacity`` options were seen.
-    public private(set) var overflowed = false
+    public fileprivate(set) var overflowed = false
+
+    /// The number of kinds stored (at most ``capacity``).
+    public var count: Int { Int(storedCount) }
+
+    /// Builds a layout in locals (for ``TCPOptions/parse(_:declaredLength:)``).
+    struct Builder {
+        var low: UInt64 = 0
+        var high: UInt64 = 0
+        var count: UInt8 = 0
+        var overflowed = false
+
+        @inline(__always)
+        mutating func append(_ kind: TCPOptionKind) {
+            guard count < UInt8(TCPOptionLayout.capacity) else {
+                overflowed = true
+                return
+            }
+            let shift = UInt64((count & 7) * 8)
+            if count < 8 {
+                low |= UInt64(kind.rawValue) << shift
+            } else {
+                high |= UInt64(kind.rawValue) << shift
+            }
+            count &+= 1
+        }
+
+        var layout: TCPOptionLayout {
+            var layout = TCPOptionLayout()
+            layout.low = low
+            layout.high = high
+            layout.storedCount = count
+            layout.overflowed = overflowed
+            return layout
+        }
+    }
 
     /// An empty layout.
     public init() {}
@@ -112,7 +147,7 @@ public struct TCPOptionLayout: Sequence, Hashable, Sendable, Encodable, CustomSt
         } else {
             high |= UInt64(kind.rawValue) << shift
         }
-        count += 1
+        storedCount &+= 1
     }
 
     /// The kind at `index` (0 ..< count); out-of-range indices read as `.endOfList`.
@@ -167,27 +202,123 @@ public struct TCPSACKBlock: Sendable, Hashable, Encodable {
 }
 
 /// The decoded TCP options area: the values a diagnosis needs, without allocation.
+///
+/// Stored compactly (40 bytes instead of 88: presence bits instead of optionals, one octet per
+/// count and SACK bound) because every decoded TCP segment carries one and packets are copied
+/// by value; the public properties keep their optional and `Int` types.
 public struct TCPOptions: Sendable, Hashable, Encodable, CustomStringConvertible {
-    /// Maximum segment size, if present.
-    public var mss: UInt16?
-    /// Window scale shift count, if present.
-    public var windowScale: UInt8?
-    /// Whether SACK-permitted is present.
-    public var sackPermitted: Bool
-    /// Number of SACK blocks in the (last) SACK option.
-    public var sackBlockCount: Int
-    /// The SACK blocks' bytes, relative to the start of the options area (8 bytes per block).
-    public var sackRange: Range<Int>?
-    /// Timestamp value (TSval), if present.
-    public var timestampValue: UInt32?
-    /// Timestamp echo reply (TSecr), if present.
-    public var timestampEcho: UInt32?
-    /// An option had a length below 2, ran past the end of the area, or did not fit its kind.
-    public var malformed: Bool
-    /// The capture ended inside the options area (snap length) before an EOL; what follows is unknown.
-    public var truncated: Bool
     /// The option kinds in wire order.
     public var layout: TCPOptionLayout
+    private var storedTimestampValue: UInt32 = 0
+    private var storedTimestampEcho: UInt32 = 0
+    private var storedMSS: UInt16 = 0
+    /// The SACK blocks' bounds within the options area (at most 40 octets in a TCP header).
+    private var storedSACKLower: UInt16 = 0
+    private var storedSACKUpper: UInt16 = 0
+    private var storedWindowScale: UInt8 = 0
+    /// SACK blocks (at most 4 fit the 40-octet options area; kept up to 255).
+    private var storedSACKBlockCount: UInt8 = 0
+    private var bits: Bits = []
+
+    private struct Bits: OptionSet, Hashable, Sendable {
+        var rawValue: UInt8
+        static let hasMSS = Bits(rawValue: 1 << 0)
+        static let hasWindowScale = Bits(rawValue: 1 << 1)
+        static let sackPermitted = Bits(rawValue: 1 << 2)
+        static let hasSACKRange = Bits(rawValue: 1 << 3)
+        static let hasTimestampValue = Bits(rawValue: 1 << 4)
+        static let hasTimestampEcho = Bits(rawValue: 1 << 5)
+        static let malformed = Bits(rawValue: 1 << 6)
+        static let truncated = Bits(rawValue: 1 << 7)
+    }
+
+    @inline(__always)
+    private mutating func set(_ bit: Bits, _ on: Bool) {
+        if on { bits.insert(bit) } else { bits.remove(bit) }
+    }
+
+    /// Maximum segment size, if present.
+    public var mss: UInt16? {
+        get { bits.contains(.hasMSS) ? storedMSS : nil }
+        set {
+            storedMSS = newValue ?? 0
+            set(.hasMSS, newValue != nil)
+        }
+    }
+    /// Window scale shift count, if present.
+    public var windowScale: UInt8? {
+        get { bits.contains(.hasWindowScale) ? storedWindowScale : nil }
+        set {
+            storedWindowScale = newValue ?? 0
+            set(.hasWindowScale, newValue != nil)
+        }
+    }
+    /// Whether SACK-permitted is present.
+    public var sackPermitted: Bool {
+        get { bits.contains(.sackPermitted) }
+        set { set(.sackPermitted, newValue) }
+    }
+    /// Number of SACK blocks in the (last) SACK option (stored in 0...255).
+    public var sackBlockCount: Int {
+        get { Int(storedSACKBlockCount) }
+        set { storedSACKBlockCount = UInt8(clamping: newValue) }
+    }
+    /// The SACK blocks' bytes, relative to the start of the options area (8 bytes per block);
+    /// bounds are stored in 0...65535 (a TCP options area has at most 40 octets).
+    public var sackRange: Range<Int>? {
+        get { bits.contains(.hasSACKRange) ? Int(storedSACKLower)..<Int(storedSACKUpper) : nil }
+        set {
+            storedSACKLower = UInt16(clamping: newValue?.lowerBound ?? 0)
+            storedSACKUpper = max(storedSACKLower, UInt16(clamping: newValue?.upperBound ?? 0))
+            set(.hasSACKRange, newValue != nil)
+        }
+    }
+    /// Timestamp value (TSval), if present.
+    public var timestampValue: UInt32? {
+        get { bits.contains(.hasTimestampValue) ? storedTimestampValue : nil }
+        set {
+            storedTimestampValue = newValue ?? 0
+            set(.hasTimestampValue, newValue != nil)
+        }
+    }
+    /// Timestamp echo reply (TSecr), if present.
+    public var timestampEcho: UInt32? {
+        get { bits.contains(.hasTimestampEcho) ? storedTimestampEcho : nil }
+        set {
+            storedTimestampEcho = newValue ?? 0
+            set(.hasTimestampEcho, newValue != nil)
+        }
+    }
+    /// An option had a length below 2, ran past the end of the area, or did not fit its kind.
+    public var malformed: Bool {
+        get { bits.contains(.malformed) }
+        set { set(.malformed, newValue) }
+    }
+    /// The capture ended inside the options area (snap length) before an EOL; what follows is unknown.
+    public var truncated: Bool {
+        get { bits.contains(.truncated) }
+        set { set(.truncated, newValue) }
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case mss, windowScale, sackPermitted, sackBlockCount, sackRange, timestampValue, timestampEcho, malformed
+        case truncated, layout
+    }
+
+    /// Encodes the same keys as the plain stored properties did (absent optionals omitted).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(mss, forKey: .mss)
+        try container.encodeIfPresent(windowScale, forKey: .windowScale)
+        try container.encode(sackPermitted, forKey: .sackPermitted)
+        try container.encode(sackBlockCount, forKey: .sackBlockCount)
+        try container.encodeIfPresent(sackRange, forKey: .sackRange)
+        try container.encodeIfPresent(timestampValue, forKey: .timestampValue)
+        try container.encodeIfPresent(timestampEcho, forKey: .timestampEcho)
+        try container.encode(malformed, forKey: .malformed)
+        try container.encode(truncated, forKey: .truncated)
+        try container.encode(layout, forKey: .layout)
+    }
 
     /// Options for building segments; without `layout`, a Linux-like order is used
     /// (mss, sackOK+TS or nop,nop,TS, nop,wscale, nop,nop,sackOK, nop,nop,sack).
@@ -196,15 +327,13 @@ public struct TCPOptions: Sendable, Hashable, Encodable, CustomStringConvertible
         sackBlockCount: Int = 0, timestampValue: UInt32? = nil, timestampEcho: UInt32? = nil,
         layout: TCPOptionLayout? = nil
     ) {
+        self.layout = TCPOptionLayout()
         self.mss = mss
         self.windowScale = windowScale
         self.sackPermitted = sackPermitted
         self.sackBlockCount = sackBlockCount
-        self.sackRange = nil
         self.timestampValue = timestampValue
         self.timestampEcho = timestampValue == nil ? timestampEcho : (timestampEcho ?? 0)
-        self.malformed = false
-        self.truncated = false
         if let layout {
             self.layout = layout
         } else {
@@ -230,65 +359,123 @@ public struct TCPOptions: Sendable, Hashable, Encodable, CustomStringConvertible
     /// `bytes` is the captured part of the options area; `declaredLength` is its size from the
     /// data offset (defaults to `bytes.count`). An option cut where the capture ends before the
     /// declared end sets `truncated`, not `malformed`.
+    @inline(__always)
     public static func parse(_ bytes: Span<UInt8>, declaredLength: Int? = nil) -> TCPOptions {
-        var options = TCPOptions(layout: TCPOptionLayout())
+        // Nearly every segment of an established Linux or BSD connection carries exactly
+        // NOP, NOP, Timestamps: recognised with two loads, with the walk's very result.
+        if bytes.count == 12, declaredLength ?? 12 == 12, bytes.u32(0) == 0x0101_080A {
+            var layout = TCPOptionLayout.Builder()
+            layout.low = 0x08_01_01
+            layout.count = 3
+            return TCPOptions(
+                layout: layout.layout, timestampValue: bytes.u32(4), timestampEcho: bytes.u32(8), mss: 0,
+                sackLower: 0, sackUpper: 0, windowScale: 0, sackBlockCount: 0,
+                bits: [.hasTimestampValue, .hasTimestampEcho])
+        }
+        // The walk keeps every field in a local (registers) and builds the value once at the
+        // end: updating a stored value field by field and then copying it out would make the
+        // copy wait for those narrow stores (failed store forwarding), on every TCP segment.
+        var layout = TCPOptionLayout.Builder()
+        var bits: Bits = []
+        var mss: UInt16 = 0
+        var windowScale: UInt8 = 0
+        var sackBlockCount: UInt8 = 0
+        var sackLower: UInt16 = 0
+        var sackUpper: UInt16 = 0
+        var timestampValue: UInt32 = 0
+        var timestampEcho: UInt32 = 0
         let end = bytes.count
         let declaredEnd = max(declaredLength ?? end, end)
         var index = 0
+        var endedAtEOL = false
         // Every iteration advances `index` by at least 1, so the loop runs at most `end` times.
         while index < end {
             let kind = TCPOptionKind(rawValue: bytes[index])
             if kind == .endOfList {
-                options.layout.append(kind)
-                return options  // the rest is padding, captured or not
+                layout.append(kind)
+                endedAtEOL = true  // the rest is padding, captured or not
+                break
             }
             if kind == .noOperation {
-                options.layout.append(kind)
+                layout.append(kind)
                 index += 1
                 continue
             }
             guard index + 1 < end else {
-                if declaredEnd > end { options.truncated = true } else { options.malformed = true }
+                bits.insert(declaredEnd > end ? .truncated : .malformed)
                 break
             }
             let length = Int(bytes[index + 1])
             guard length >= 2 else {
-                options.malformed = true
+                bits.insert(.malformed)
                 break
             }
             guard index + length <= end else {
-                if index + length <= declaredEnd { options.truncated = true } else { options.malformed = true }
+                bits.insert(index + length <= declaredEnd ? .truncated : .malformed)
                 break
             }
-            options.layout.append(kind)
+            layout.append(kind)
             switch kind {
             case .maximumSegmentSize:
-                if length == 4 { options.mss = bytes.u16(index + 2) } else { options.malformed = true }
+                if length == 4 {
+                    mss = bytes.u16(index + 2)
+                    bits.insert(.hasMSS)
+                } else {
+                    bits.insert(.malformed)
+                }
             case .windowScale:
-                if length == 3 { options.windowScale = bytes[index + 2] } else { options.malformed = true }
+                if length == 3 {
+                    windowScale = bytes[index + 2]
+                    bits.insert(.hasWindowScale)
+                } else {
+                    bits.insert(.malformed)
+                }
             case .sackPermitted:
-                if length == 2 { options.sackPermitted = true } else { options.malformed = true }
+                if length == 2 { bits.insert(.sackPermitted) } else { bits.insert(.malformed) }
             case .sack:
                 if length >= 10, (length - 2) % 8 == 0 {
-                    options.sackBlockCount = (length - 2) / 8
-                    options.sackRange = (index + 2)..<(index + length)
+                    sackBlockCount = UInt8(clamping: (length - 2) / 8)
+                    sackLower = UInt16(clamping: index + 2)
+                    sackUpper = max(sackLower, UInt16(clamping: index + length))
+                    bits.insert(.hasSACKRange)
                 } else {
-                    options.malformed = true
+                    bits.insert(.malformed)
                 }
             case .timestamp:
                 if length == 10 {
-                    options.timestampValue = bytes.u32(index + 2)
-                    options.timestampEcho = bytes.u32(index + 6)
+                    timestampValue = bytes.u32(index + 2)
+                    timestampEcho = bytes.u32(index + 6)
+                    bits.formUnion([.hasTimestampValue, .hasTimestampEcho])
                 } else {
-                    options.malformed = true
+                    bits.insert(.malformed)
                 }
             default:
                 break
             }
             index += length
         }
-        if declaredEnd > end && !options.malformed { options.truncated = true }
-        return options
+        if !endedAtEOL && declaredEnd > end && !bits.contains(.malformed) { bits.insert(.truncated) }
+        return TCPOptions(
+            layout: layout.layout, timestampValue: timestampValue, timestampEcho: timestampEcho, mss: mss,
+            sackLower: sackLower, sackUpper: sackUpper, windowScale: windowScale, sackBlockCount: sackBlockCount,
+            bits: bits)
+    }
+
+    /// The parse-time initializer: every stored field at once.
+    @inline(__always)
+    private init(
+        layout: TCPOptionLayout, timestampValue: UInt32, timestampEcho: UInt32, mss: UInt16, sackLower: UInt16,
+        sackUpper: UInt16, windowScale: UInt8, sackBlockCount: UInt8, bits: Bits
+    ) {
+        self.layout = layout
+        storedTimestampValue = timestampValue
+        storedTimestampEcho = timestampEcho
+        storedMSS = mss
+        storedSACKLower = sackLower
+        storedSACKUpper = sackUpper
+        storedWindowScale = windowScale
+        storedSACKBlockCount = sackBlockCount
+        self.bits = bits
     }
 
     /// SACK block `index` (0 ..< sackBlockCount) read from the options area `bytes` given to

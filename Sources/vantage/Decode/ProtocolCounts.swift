@@ -1,7 +1,7 @@
 import VantageWire
 
-/// Per-protocol frame counts for `vantage decode --stats`: one array slot per label, so
-/// counting a frame touches a few integers and allocates nothing.
+/// Per-protocol frame counts for `vantage decode --stats`: one inline slot per label, so
+/// counting a frame touches a few integers, allocates nothing and checks no array uniqueness.
 struct ProtocolCounts {
     /// What is counted; a frame adds one to each layer it contains.
     enum Label: Int, CaseIterable {
@@ -46,17 +46,27 @@ struct ProtocolCounts {
         }
     }
 
-    private(set) var counts = [Int](repeating: 0, count: Label.allCases.count)
-    private(set) var anomalies = [Int](repeating: 0, count: PacketAnomalies.names.count)
+    /// Slots per table (at least `Label.allCases.count` and `PacketAnomalies.names.count`).
+    static let capacity = 32
+
+    private var counts = InlineArray<32, Int>(repeating: 0)
+    private var anomalies = InlineArray<32, Int>(repeating: 0)
     private(set) var bytes = 0
 
+    init() {
+        precondition(Label.allCases.count <= Self.capacity && PacketAnomalies.names.count <= Self.capacity)
+    }
+
+    @inline(__always)
     private mutating func add(_ label: Label) { counts[label.rawValue] &+= 1 }
 
-    /// Counts one decoded frame of `capturedLength` bytes.
-    mutating func count(_ packet: DecodedPacket, capturedLength: Int) {
+    /// Counts one decoded frame of `capturedLength` bytes, whose layer cases are `shape` (as
+    /// the decoder returned them: cheaper than switching over the packet's layer enums).
+    @inline(__always)
+    mutating func count(_ packet: borrowing DecodedPacket, shape: DecodedShape, capturedLength: Int) {
         add(.frames)
         bytes &+= capturedLength
-        switch packet.link {
+        switch shape.link {
         case .ethernet: add(.ethernet)
         case .linuxSLL: add(.linuxSLL)
         case .linuxSLL2: add(.linuxSLL2)
@@ -67,7 +77,7 @@ struct ProtocolCounts {
         }
         if packet.outerVLAN != nil { add(.vlanTagged) }
         if packet.innerVLAN != nil { add(.qinq) }
-        switch packet.network {
+        switch shape.network {
         case .arp: add(.arp)
         case .ipv4: add(.ipv4)
         case .ipv6: add(.ipv6)
@@ -76,7 +86,7 @@ struct ProtocolCounts {
         case .other: add(.otherEtherType)
         case .none: break
         }
-        switch packet.transport {
+        switch shape.transport {
         case .tcp: add(.tcp)
         case .udp: add(.udp)
         case .icmp: add(.icmp)
@@ -90,13 +100,17 @@ struct ProtocolCounts {
         case .other: add(.otherIPProtocol)
         case .none: break
         }
-        switch packet.application {
+        switch shape.application {
         case .hsrp: add(.hsrp)
-        case .http(.request): add(.httpRequest)
-        case .http(.response): add(.httpResponse)
+        case .httpRequest: add(.httpRequest)
+        case .httpResponse: add(.httpResponse)
         case .none: break
         }
-        if let stop = packet.stop { add(stop.isTruncation ? .truncated : .malformed) }
+        switch shape.stop {
+        case .truncated: add(.truncated)
+        case .malformed: add(.malformed)
+        case .none: break
+        }
         if !packet.anomalies.isEmpty {
             for (index, entry) in PacketAnomalies.names.enumerated() where packet.anomalies.contains(entry.0) {
                 anomalies[index] &+= 1
@@ -106,8 +120,10 @@ struct ProtocolCounts {
 
     /// Adds another set of counts (for per-vantage and total figures).
     mutating func merge(_ other: ProtocolCounts) {
-        for index in counts.indices { counts[index] &+= other.counts[index] }
-        for index in anomalies.indices { anomalies[index] &+= other.anomalies[index] }
+        for index in 0..<Self.capacity {
+            counts[index] &+= other.counts[index]
+            anomalies[index] &+= other.anomalies[index]
+        }
         bytes &+= other.bytes
     }
 

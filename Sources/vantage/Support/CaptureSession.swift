@@ -61,9 +61,9 @@ struct CaptureSession {
         }
     }
 
-    /// Notes a frame whose link type VantageWire cannot decode (reported once at the end).
-    mutating func noteUnsupported(_ linkType: LinkType) {
-        unsupportedLinkTypes[linkType, default: 0] += 1
+    /// Notes `count` frames whose link type VantageWire cannot decode (reported once at the end).
+    mutating func noteUnsupported(_ linkType: LinkType, count: Int = 1) {
+        unsupportedLinkTypes[linkType, default: 0] += count
     }
 
     /// Reports damaged files and unsupported link types on standard error; throws exit code 2

@@ -18,11 +18,17 @@ struct ProgressMeter {
     }
 
     /// Counts one frame; every 16384 frames asks `bytesRead` and maybe redraws. Cheap enough
-    /// to call for every frame.
+    /// to call for every frame: the common case is inlined into the caller's loop.
+    @inline(__always)
     mutating func tick(_ bytesRead: () -> Int64) {
         guard enabled else { return }
         calls &+= 1
         guard calls & 0x3FFF == 0 else { return }
+        redraw(bytesRead)
+    }
+
+    /// Redraws the line (at most twice a second).
+    private mutating func redraw(_ bytesRead: () -> Int64) {
         let now = Self.monotonicSeconds()
         guard now - lastShown >= 0.5 else { return }
         lastShown = now
