@@ -27,6 +27,9 @@ enum ByteSource: Sendable {
             throw .io(path: path, message: "is a directory")
         }
         if type == S_IFREG {
+            // Captures are read front to back: ask for the larger sequential readahead window
+            // (helps when the file is not in the page cache; a no-op when it is).
+            _ = posix_fadvise(descriptor, 0, 0, POSIX_FADV_SEQUENTIAL)
             return (.file(file), Int64(info.st_size))
         }
         return (.stream(file), nil)

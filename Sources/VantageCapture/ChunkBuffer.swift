@@ -32,8 +32,17 @@ struct ChunkBuffer: Sendable {
     private var ahead: ReadAhead?
     /// The read size of the read-ahead, or 0 when this buffer does not (or no longer) use one.
     private var readAheadChunk = 0
-    /// A read error the read-ahead reported after some data, thrown by the next refill.
+    /// A read error met while reading ahead, thrown by the next refill.
     private var aheadError: CaptureError?
+    /// The read-ahead consumer's own buffer, for the chunks it reads by itself.
+    private var ownStorage: BufferStorage?
+    /// Chunks taken from the read-ahead, and chunks read by the consumer itself because the
+    /// producer was behind: a producer that rarely gets a CPU is dropped (see `refillAhead`).
+    private var aheadUsed = 0
+    private var aheadMissed = 0
+    /// Misses tolerated before a read-ahead that delivers less than four chunks in five is
+    /// dropped: on a machine whose cores are all busy, its thread only duplicates reads.
+    static let aheadMissesTolerated = 32
 
     /// `sizeHint` (the file size, when known) keeps the buffer of a small file small. A regular
     /// file of at least four chunks is read ahead on a background thread when `readAhead` is
@@ -136,6 +145,11 @@ struct ChunkBuffer: Sendable {
 
     /// `refill` from the read-ahead's slots; nil when this buffer must read by itself instead
     /// (from then on: the read-ahead is dropped and `readAheadChunk` cleared).
+    ///
+    /// The consumer never sleeps on the producer: when the next slot is not ready it reads that
+    /// chunk itself into its own buffer (and moves the producer's start past it), so a producer
+    /// thread that waits for a CPU on a busy machine costs nothing but the one read it may
+    /// duplicate. Slots that turn out to hold bytes the consumer already read are skipped.
     private mutating func refillAhead(_ count: Int) throws(CaptureError) -> Bool? {
         if ahead == nil {
             ahead = ReadAhead(
@@ -150,12 +164,41 @@ struct ChunkBuffer: Sendable {
             if let aheadError { throw aheadError }
             let tail = end - start
             guard tail <= ReadAhead.headroom else { return stopReadingAhead() }
-            let slot = ahead!.take()
-            if slot.length == 0 {
-                if let error = slot.error { throw error }
-                atEnd = true
-                ahead = nil
-                return false
+            let expected = bufferFileOffset + Int64(end)
+            guard let slot = ahead!.tryTake() else {
+                try readOwnChunk(at: expected)
+                aheadMissed += 1
+                if atEnd {
+                    ahead = nil
+                } else if aheadMissed >= Self.aheadMissesTolerated && aheadMissed * 4 > aheadUsed {
+                    _ = stopReadingAhead()  // it is not getting a CPU: read by ourselves only
+                }
+                if end - start >= count { return true }
+                if atEnd { return false }
+                if ahead == nil { return nil }  // dropped: the synchronous path reads the rest
+                continue
+            }
+            if slot.error != nil {
+                // Read again by ourselves: the synchronous path meets the same error at the
+                // same offset, or reads on if it has gone.
+                return stopReadingAhead()
+            }
+            if slot.fileOffset != expected || slot.length == 0 {
+                if slot.fileOffset < expected && slot.length > 0
+                    && slot.fileOffset + Int64(slot.length) <= expected
+                {
+                    // Bytes this buffer has already read by itself: give the slot back in ring
+                    // order, after moving the window out of the slot given back with it.
+                    moveWindowToOwnBuffer()
+                    ahead!.releasePrevious()
+                    continue
+                }
+                if slot.length == 0 && slot.fileOffset == expected {
+                    atEnd = true
+                    ahead = nil
+                    return end - start >= count
+                }
+                return stopReadingAhead()  // not expected to happen: read by ourselves
             }
             // Join the unconsumed tail to the slot's data, in the headroom before it: the only
             // copy of packet bytes, for a record straddling two reads.
@@ -165,13 +208,57 @@ struct ChunkBuffer: Sendable {
                     from: storage.bytes.baseAddress!.advanced(by: start), byteCount: tail)
             }
             ahead!.releasePrevious()  // only now may the producer overwrite the old window
+            aheadUsed += 1
             storage = slot.storage
             bufferFileOffset = slot.fileOffset - Int64(slot.dataStart)
             start = joined
             end = slot.dataStart + slot.length
-            aheadError = slot.error
             if end - start >= count { return true }
         }
+    }
+
+    /// The buffer a read-ahead consumer reads into by itself (slot-sized, allocated once).
+    private mutating func ownBuffer() -> BufferStorage {
+        if let own = ownStorage { return own }
+        let own = BufferStorage(capacity: ReadAhead.headroom + readAheadChunk)
+        ownStorage = own
+        return own
+    }
+
+    /// Moves the window (at most `ReadAhead.headroom` bytes) into the own buffer, just before
+    /// the position where the file offset that follows it belongs.
+    private mutating func moveWindowToOwnBuffer() {
+        let own = ownBuffer()
+        let tail = end - start
+        let next = bufferFileOffset + Int64(end)
+        let dataStart = ReadAhead.headroom + Int(next & Int64(Self.pageSize - 1))
+        if tail > 0 && !(storage === own && start == dataStart - tail) {
+            unsafe own.bytes.baseAddress!.advanced(by: dataStart - tail).copyMemory(
+                from: storage.bytes.baseAddress!.advanced(by: start), byteCount: tail)
+        }
+        storage = own
+        bufferFileOffset = next - Int64(dataStart)
+        start = dataStart - tail
+        end = dataStart
+    }
+
+    /// Reads the chunk at `offset` (the byte after the window) into the own buffer, after the
+    /// window, as the producer would have: up to the next chunk boundary. Sets `atEnd` at the
+    /// end of the file, and tells the producer to start past what was read.
+    private mutating func readOwnChunk(at offset: Int64) throws(CaptureError) {
+        moveWindowToOwnBuffer()
+        let lead = Int(offset & Int64(Self.pageSize - 1))
+        let wanted = readAheadChunk - lead
+        var got = 0
+        while got < wanted {
+            let target = unsafe UnsafeMutableRawBufferPointer(rebasing: storage.bytes[(end + got)..<(end + wanted)])
+            let read = try source.read(into: target, at: offset + Int64(got), path: path)
+            if read <= 0 { break }
+            got += read
+        }
+        end += got
+        if got < wanted { atEnd = true }
+        ahead?.skip(to: offset + Int64(got))
     }
 
     /// Drops the read-ahead for good; the caller goes on with synchronous reads.

@@ -94,7 +94,8 @@ public struct MergedCapture: Sendable {
     public static let readAheadMaximumFiles = 4
 
     /// Opens every vantage point's file; files that cannot be opened are recorded in `stops`.
-    public init(opening vantagePoints: [VantagePoint], chunkSize: Int = 1 << 20) {
+    /// `readAhead: false` reads every file synchronously.
+    public init(opening vantagePoints: [VantagePoint], chunkSize: Int = 1 << 20, readAhead: Bool = true) {
         self.vantagePoints = vantagePoints
         self.offsetNanoseconds = Array(repeating: 0, count: vantagePoints.count)
         self.keys = Array(repeating: 0, count: vantagePoints.count)
@@ -106,7 +107,7 @@ public struct MergedCapture: Sendable {
                 live.append(
                     try CaptureReader(
                         path: point.path, chunkSize: chunkSize,
-                        readAhead: vantagePoints.count <= Self.readAheadMaximumFiles))
+                        readAhead: readAhead && vantagePoints.count <= Self.readAheadMaximumFiles))
                 slots.append(live.count - 1)
             } catch {
                 slots.append(-1)

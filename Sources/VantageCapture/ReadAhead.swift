@@ -1,4 +1,5 @@
 import Dispatch
+import Glibc
 import Synchronization
 
 /// Reads a regular file ahead of its consumer on a background thread, into a small ring of
@@ -21,8 +22,16 @@ import Synchronization
 /// - Errors and the end of the file travel in the slot: the consumer throws the same error at
 ///   the same offset a synchronous read would have.
 ///
-/// Dropping the last reference cancels the producer and waits for it (it is between two reads
-/// of at most ``chunkSize`` bytes), so an abandoned reader costs no background work.
+/// Dropping the last reference cancels the producer without waiting for it: it stops before its
+/// next read (it only ever writes slots the consumer has given back), so an abandoned reader
+/// costs at most one more read in the background.
+///
+/// On a busy machine the producer thread can wait for a CPU for milliseconds while the
+/// consumer, a fraction of a millisecond per slot, runs dry. The consumer then never sleeps on
+/// it: ``tryTake()`` finds no slot, ``ChunkBuffer`` reads that chunk by itself (the work a
+/// synchronous reader does) and ``skip(to:)`` moves the producer past it; a slot the producer
+/// filled meanwhile with those same bytes is skipped. (Sleeping would hand the CPU to another
+/// process for a time slice on every chunk.)
 final class ReadAhead: @unchecked Sendable {
     // @unchecked: `shared` is the only state, see `Shared`.
     /// Bytes kept free before each slot's data: a tail up to this size is joined to the next
@@ -56,8 +65,10 @@ final class ReadAhead: @unchecked Sendable {
         let slots: [Slot]
         let empty = DispatchSemaphore(value: 0)
         let full = DispatchSemaphore(value: 0)
-        let finished = DispatchSemaphore(value: 0)
         let cancelled = Atomic<Bool>(false)
+        /// The consumer has read everything before this file offset by itself: the producer
+        /// reads from here on.
+        let frontier = Atomic<Int64>(0)
 
         init(capacity: Int) {
             slots = (0..<ReadAhead.slotCount).map { _ in Slot(capacity: capacity) }
@@ -74,28 +85,36 @@ final class ReadAhead: @unchecked Sendable {
     private var holdingPrevious = false
 
     /// Starts reading `source` from `offset` in reads of `chunkSize` bytes (a multiple of 4 KiB).
+    ///
+    /// For tests, `VANTAGE_READ_AHEAD_DELAY_US` makes the producer sleep that long before each
+    /// read, as a producer starved of CPU would.
     init(source: ByteSource, path: String, from offset: Int64, chunkSize: Int) {
         shared = Shared(capacity: Self.headroom + chunkSize)
         let shared = shared
+        let delay = getenv("VANTAGE_READ_AHEAD_DELAY_US").flatMap { UInt32(String(cString: $0)) } ?? 0
         DispatchQueue(label: "vantage.read-ahead").async {
-            Self.produce(shared, source: source, path: path, from: offset, chunkSize: chunkSize)
+            Self.produce(shared, source: source, path: path, from: offset, chunkSize: chunkSize, delay: delay)
         }
     }
 
     deinit {
-        shared.cancelled.store(true, ordering: .relaxed)
-        shared.empty.signal()  // wake the producer if it waits for a free slot
-        shared.finished.wait()
+        shared.cancelled.store(true, ordering: .releasing)
+        shared.empty.signal()  // wake the producer if it waits for a free slot, so that it ends
     }
 
-    /// The next slot in file order, waiting for it if it is still being read. The slot taken
-    /// before stays the caller's until ``releasePrevious()``: the caller copies the tail of its
-    /// window out of it first.
-    func take() -> Slot {
-        shared.full.wait()
+    /// The next slot in ring order if the producer has filled it, else nil (without waiting).
+    /// The slot taken before stays the caller's until ``releasePrevious()``: the caller copies
+    /// the tail of its window out of it first.
+    func tryTake() -> Slot? {
+        guard shared.full.wait(timeout: .now()) == .success else { return nil }
         let slot = shared.slots[next]
         next = (next + 1) % shared.slots.count
         return slot
+    }
+
+    /// Tells the producer that the consumer has read everything before `offset` by itself.
+    func skip(to offset: Int64) {
+        shared.frontier.store(offset, ordering: .releasing)
     }
 
     /// Gives the slot taken before the last ``take()`` back to the producer (the last one taken
@@ -105,15 +124,18 @@ final class ReadAhead: @unchecked Sendable {
         holdingPrevious = true
     }
 
-    private static func produce(_ shared: Shared, source: ByteSource, path: String, from start: Int64, chunkSize: Int) {
-        defer { shared.finished.signal() }
+    private static func produce(
+        _ shared: Shared, source: ByteSource, path: String, from start: Int64, chunkSize: Int, delay: UInt32
+    ) {
         var offset = start
         var index = 0
         while true {
             shared.empty.wait()
-            if shared.cancelled.load(ordering: .relaxed) { return }
+            if delay > 0 { usleep(delay) }
+            if shared.cancelled.load(ordering: .acquiring) { return }
             let slot = shared.slots[index]
             index = (index + 1) % shared.slots.count
+            offset = max(offset, shared.frontier.load(ordering: .acquiring))
             let lead = Int(offset & Int64(ChunkBuffer.pageSize - 1))
             slot.fileOffset = offset
             slot.dataStart = headroom + lead

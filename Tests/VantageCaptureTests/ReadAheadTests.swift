@@ -61,6 +61,18 @@ struct ReadAheadTests {
         try compare(builder.bytes, chunkSize: 8192)
     }
 
+    /// A producer that lags (as one waiting for a CPU does): the reader reads chunks by itself,
+    /// skips slots holding bytes it already has, gives up on the producer, and the records stay
+    /// the same. (The variable is read when a read-ahead starts; other read-ahead tests running
+    /// meanwhile only take the same paths.)
+    @Test(arguments: [300, 3000])
+    func aLaggingProducer(delayMicroseconds: Int) throws {
+        setenv("VANTAGE_READ_AHEAD_DELAY_US", String(delayMicroseconds), 1)
+        defer { unsetenv("VANTAGE_READ_AHEAD_DELAY_US") }
+        try compare(capture(records: 8000, large: [4000]).bytes, chunkSize: 4096)
+        try compare(capture(records: 3000).bytes, chunkSize: 16384)
+    }
+
     @Test func copiesAreIndependent() throws {
         let bytes = capture(records: 5000).bytes
         let path = ToolSupport.write(bytes, name: "copies.pcap")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 import VantageCapture
 import VantageLive
 import VantageWire
@@ -18,7 +19,9 @@ struct CaptureSession {
     /// with one line on standard error and exit code 2.
     init(_ options: CaptureInputOptions, verifyChecksums: Bool = false) throws {
         let points = options.vantagePoints
-        merged = MergedCapture(opening: points)
+        // VANTAGE_READ_AHEAD=0 reads the files on the main thread only (see ReadAhead).
+        let readAhead = getenv("VANTAGE_READ_AHEAD").map { String(cString: $0) != "0" } ?? true
+        merged = MergedCapture(opening: points, readAhead: readAhead)
         if !merged.stops.isEmpty {
             for stop in merged.stops { printError("vantage: \(stop.error)") }
             throw ExitCode(2)
