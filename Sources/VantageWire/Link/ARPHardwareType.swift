@@ -42,15 +42,4 @@ public struct ARPHardwareType: RawRepresentable, Hashable, Sendable, CustomStrin
         default: "hardware-\(rawValue)"
         }
     }
-
-    /// Decodes the raw number.
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(UInt16.self)
-    }
-
-    /// Encodes the raw number.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 }

@@ -34,12 +34,4 @@ public struct EtherType: RawRepresentable, Hashable, Sendable, CustomStringConve
         default: "0x" + String(rawValue, radix: 16)
         }
     }
-
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(UInt16.self)
-    }
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 }

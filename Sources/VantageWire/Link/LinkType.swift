@@ -43,12 +43,4 @@ public struct LinkType: RawRepresentable, Hashable, Sendable, CustomStringConver
         default: "LINKTYPE_\(rawValue)"
         }
     }
-
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(UInt32.self)
-    }
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 }

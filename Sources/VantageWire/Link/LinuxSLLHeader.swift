@@ -45,17 +45,6 @@ public struct LinuxPacketType: RawRepresentable, Hashable, Sendable, CustomStrin
         default: "pkttype-\(rawValue)"
         }
     }
-
-    /// Decodes the raw number.
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(UInt16.self)
-    }
-
-    /// Encodes the raw number.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 }
 
 /// A Linux cooked-capture v1 header (LINKTYPE_LINUX_SLL, 16 octets).

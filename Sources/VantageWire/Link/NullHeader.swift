@@ -43,17 +43,6 @@ public struct AddressFamily: RawRepresentable, Hashable, Sendable, CustomStringC
         if self == .inet { return "IPv4" }
         return isInet6 ? "IPv6" : "family-\(rawValue)"
     }
-
-    /// Decodes the raw number.
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(UInt32.self)
-    }
-
-    /// Encodes the raw number.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 }
 
 /// The 4-octet address-family header of LINKTYPE_NULL and LINKTYPE_LOOP captures.

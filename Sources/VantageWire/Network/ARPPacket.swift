@@ -50,17 +50,6 @@ public struct ARPOperation: RawRepresentable, Hashable, Sendable, CustomStringCo
         default: "Unknown (\(rawValue))"
         }
     }
-
-    /// Decodes the raw number.
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(UInt16.self)
-    }
-
-    /// Encodes the raw number.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 }
 
 /// The kind of ARP packet, per the table of protocols.md §1.2 (RFC 5227, RFC 5944 §4.6).

@@ -77,17 +77,6 @@ public struct ICMPv4Type: RawRepresentable, Hashable, Comparable, ExpressibleByI
         default: "type-#\(rawValue)"
         }
     }
-
-    /// Decodes the raw number.
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(UInt8.self)
-    }
-
-    /// Encodes the raw number.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 }
 
 /// An ICMPv4 message: the 8-octet header and the range of its data.

@@ -84,17 +84,6 @@ public struct ICMPv6Type: RawRepresentable, Hashable, Comparable, ExpressibleByI
         default: "type-#\(rawValue)"
         }
     }
-
-    /// Decodes the raw number.
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(UInt8.self)
-    }
-
-    /// Encodes the raw number.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 }
 
 /// An ICMPv6 message: type, code, checksum and the range of its body.

@@ -49,17 +49,6 @@ public struct IGMPType: RawRepresentable, Hashable, Sendable, CustomStringConver
         default: "type-\(WireHex.format(rawValue, digits: 2))"
         }
     }
-
-    /// Decodes the raw number.
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(UInt8.self)
-    }
-
-    /// Encodes the raw number.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 }
 
 /// An IGMP message of any version, with its version detected per RFC 3376 §7.1.

@@ -32,12 +32,4 @@ public struct IPProtocol: RawRepresentable, Hashable, Sendable, CustomStringConv
         default: "proto-\(rawValue)"
         }
     }
-
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(UInt8.self)
-    }
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 }

@@ -110,17 +110,6 @@ public struct NDOptionType: RawRepresentable, Hashable, Sendable, CustomStringCo
         default: "option-\(rawValue)"
         }
     }
-
-    /// Decodes the raw number.
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(UInt8.self)
-    }
-
-    /// Encodes the raw number.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 }
 
 /// A Neighbor Discovery message (RS, RA, NS, NA, Redirect) with its options decoded.
