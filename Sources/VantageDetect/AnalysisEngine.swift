@@ -40,7 +40,7 @@ public final class AnalysisEngine {
         guard !interest.isEmpty else { return }
         // Virtual-IP groups need adverts, ARP and pfsync (CARP peers) only: keep the data plane cheap.
         if interest == .redundancy || interest == .arp
-            || (interest == .ipData && observation.packet.ipv4?.protocol == .pfsync)
+            || (interest.contains(.ipData) && observation.packet.ipv4?.protocol == .pfsync)
         {
             state.virtualIPs.observe(observation)
         }

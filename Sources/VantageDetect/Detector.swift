@@ -41,6 +41,10 @@ public struct ObservationInterest: OptionSet, Sendable, Hashable {
     /// ARP/NDP, and the rare IP frame that confirms a data-plane claim, so a detector of owner
     /// changes need not be called on every IP frame.
     public static let neighborClaim = ObservationInterest(rawValue: 1 << 5)
+    /// TCP segments (always together with ``ipData``): handshakes, HTTP.
+    public static let tcp = ObservationInterest(rawValue: 1 << 6)
+    /// UDP datagrams (always together with ``ipData``): heartbeats.
+    public static let udp = ObservationInterest(rawValue: 1 << 7)
     /// Everything.
     public static let all = ObservationInterest(rawValue: .max)
 
@@ -53,9 +57,11 @@ public struct ObservationInterest: OptionSet, Sendable, Hashable {
             switch packet.transport {
             case .neighborDiscovery: return .neighborDiscovery
             case .vrrp, .carp: return .redundancy
-            default:
+            case .tcp: return [.ipData, .tcp]
+            case .udp:
                 if case .hsrp = packet.application { return .redundancy }
-                return .ipData
+                return [.ipData, .udp]
+            default: return .ipData
             }
         default: return []
         }
