@@ -32,6 +32,9 @@ public enum DetectorRegistry {
             VIPFailoverWithoutGARPDetector.self,
             VIPTrafficToBackupDetector.self,
             // end vip.*
+            // tcp.* (handshakes; after the neighbor, arp and vip detectors: their findings are the causes)
+            TCPHandshakeDetector.self,
+            // end tcp.*
         ]
     }
 }
