@@ -111,6 +111,8 @@ struct HandshakeServerStats: Sendable {
     var aborted = 0
     /// Still in flight when the capture ended.
     var inFlight = 0
+    /// Never completed, and no SYN was captured (not judged).
+    var withoutSYN = 0
     /// Forgotten because the pending table was full.
     var evicted = 0
     /// Failed or slow handshakes not kept for the report (outcome store full).

@@ -130,7 +130,8 @@ public final class TCPHandshakeDetector: ConfigurableDetector {
                     + "answered, the SYN-ACKs never reached the client, or the server refused with a RST. Users see "
                     + "connection timeouts or refusals; load balancers mark servers down.",
                 rule: "Per connection (VLAN, 4-tuple; a segment captured at several vantage points counts once): a SYN "
-                    + "or SYN-ACK was seen and no segment with ACK (other than SYN-ACKs) followed before give_up seconds "
+                    + "was seen (handshakes whose SYN no capture saw are not judged) and no segment with ACK (other than "
+                    + "SYN-ACKs) followed before give_up seconds "
                     + "without activity or the end of the capture (then only if retransmitted or older than in_flight), "
                     + "or the server answered a SYN with a RST. Failures are tied to a cause among the other findings: "
                     + "a SYN or SYN-ACK sent to a MAC that no longer owns the address (neighbor.stale_after_move), "
@@ -248,7 +249,11 @@ public final class TCPHandshakeDetector: ConfigurableDetector {
                     pending[slot: slot].synAcks.record(sighting, fingerprint: fingerprint, windows: windows)
                 } else {
                     pending[slot: slot].syns.record(sighting, fingerprint: fingerprint, windows: windows)
-                    pending[slot: slot].sawSYN = true
+                    if !entry.sawSYN {
+                        // The SYN of a handshake first seen by its SYN-ACK (clocks of the vantage points differ).
+                        pending[slot: slot].sawSYN = true
+                        countHandshake(HandshakeServerKey(vlan: key.vlan, address: (clientIsLow ? key.high : key.low).address))
+                    }
                 }
                 return
             }
@@ -265,8 +270,10 @@ public final class TCPHandshakeDetector: ConfigurableDetector {
         } else {
             entry.syns.record(sighting, fingerprint: fingerprint, windows: windows)
         }
-        let server = clientIsLow ? key.high : key.low
-        countHandshake(HandshakeServerKey(vlan: key.vlan, address: server.address))
+        if entry.sawSYN {
+            let server = clientIsLow ? key.high : key.low
+            countHandshake(HandshakeServerKey(vlan: key.vlan, address: server.address))
+        }
         let inserted = pending.insert(key, entry)
         filter[bucket] &+= 1
         if let evicted = inserted.evicted {
@@ -317,7 +324,11 @@ public final class TCPHandshakeDetector: ConfigurableDetector {
         let server = entry.clientIsLow ? key.high : key.low
         let serverKey = HandshakeServerKey(vlan: key.vlan, address: server.address)
         let result: HandshakeResult?
-        if let completion = entry.completion {
+        if !entry.sawSYN {
+            // Only SYN-ACKs were captured: nothing shows that a client wanted this connection
+            // (a capture of one direction, or one that began mid-handshake). Not judged.
+            result = nil
+        } else if let completion = entry.completion {
             result = entry.retransmitted && completion.time - entry.start >= settings.slowDelay ? .slow : .completed
         } else if entry.reset != nil {
             result = entry.resetByServer ? .refused : nil
@@ -334,7 +345,9 @@ public final class TCPHandshakeDetector: ConfigurableDetector {
         }
         guard let result else {
             update { stats in
-                if evicted {
+                if !entry.sawSYN {
+                    stats.withoutSYN += 1
+                } else if evicted {
                     stats.evicted += 1
                 } else if entry.reset != nil {
                     stats.aborted += 1

@@ -134,7 +134,7 @@ struct HandshakeReport {
             "cause_established": .bool(cause.isEstablished), "schedule": .string(schedule.label),
             "schedule_text": .string(schedule.text), "server_down": .bool(down),
             "results": .object(Dictionary(grouping: group.outcomes, by: \.result.rawValue).mapValues { .int($0.count) }),
-            "table_evictions": .int(detector.evictions), "server_evicted": .int(stats.evicted),
+            "table_evictions": .int(detector.evictions), "server_evicted": .int(stats.evicted), "server_without_syn": .int(stats.withoutSYN),
             "unrecorded": .int(stats.unrecorded),
         ]
         if let gap = schedule.firstGap { details["first_retry_s"] = seconds(gap) }
