@@ -133,6 +133,35 @@ private enum LAN {
         #expect(finding.details["ratio"]?.double == 1)
     }
 
+    @Test func refusalsUntilTheServiceStartsAreInfo() throws {
+        var lab = HandshakeLab()
+        for index in 0..<5 { lab.refused(client: LAN.clients[0].port(UInt16(46_500 + index)), server: LAN.web.port(8080), at: Double(index) * 0.25) }
+        for index in 0..<5 { lab.connection(client: LAN.clients[1].port(UInt16(46_600 + index)), server: LAN.web.port(8080), at: 2 + Double(index)) }
+        let starting = try #require(lab.findings().tcp.first)
+        #expect(starting.severity == .info)
+        #expect(starting.details["before_first_accept"] == .bool(true))
+        #expect(starting.summary.contains("5 of 10 handshakes to 10.0.0.5:8080 failed (1 in 2): 10.0.0.5:8080 answered with a RST"))
+        #expect(starting.summary.contains("the service was not listening yet"))
+        // Refused again later as well: no longer a start-up, one (server, cause) finding, a warning.
+        for index in 0..<4 { lab.refused(client: LAN.clients[2].port(UInt16(46_700 + index)), server: LAN.web.port(8080), at: 20 + Double(index)) }
+        let findings = lab.findings().tcp
+        #expect(findings.count == 1)
+        let mixed = try #require(findings.first)
+        #expect(mixed.severity == .warning)
+        #expect(mixed.details["before_first_accept"] == .bool(false) && mixed.details["after_last_accept"] == .bool(false))
+        #expect(mixed.summary.contains("nothing listens on port 8080 at times"))
+    }
+
+    @Test func refusalsAfterTheServiceStoppedAreAWarningThatSaysSo() throws {
+        var lab = HandshakeLab()
+        for index in 0..<5 { lab.connection(client: LAN.clients[1].port(UInt16(46_800 + index)), server: LAN.web.port(8080), at: Double(index)) }
+        for index in 0..<3 { lab.refused(client: LAN.clients[0].port(UInt16(46_900 + index)), server: LAN.web.port(8080), at: 10 + Double(index)) }
+        let stopped = try #require(lab.findings().tcp.first)
+        #expect(stopped.severity == .warning)
+        #expect(stopped.details["after_last_accept"] == .bool(true))
+        #expect(stopped.summary.contains("the service stopped listening"))
+    }
+
     @Test func unansweredSYNsAgainstALiveServerAreAWarningWithoutTheDownNote() throws {
         var lab = HandshakeLab()
         for index in 0..<8 { lab.connection(client: LAN.clients[index % 5].port(UInt16(47_000 + index)), server: LAN.web.port(80), at: Double(index)) }

@@ -27,7 +27,11 @@ import VantageWire
         [("client", "keepalived-failover.pcap"), ("gw2", "keepalived-failover-gw2-any.pcap")],
     ])
     func keepalivedSIGTERMFailoverIsOneQuietFailover(_ files: [(String, String)]) throws {
-        let findings = Self.analyze(files)
+        let all = Self.analyze(files)
+        // The recording's client connected while the web server was still starting: those
+        // refused handshakes are an info finding of their own (tcp.handshake_failed).
+        #expect(all.tcp.allSatisfy { $0.severity == .info && $0.details["before_first_accept"] == .bool(true) })
+        let findings = all.filter { $0.kind.category != "tcp" }
         #expect(findings.count == 1, "\(findings.map(\.summary))")
         let failover = try #require(findings.of("vip.failover").first)
         #expect(failover.details["reason"] == .string("resigned"))

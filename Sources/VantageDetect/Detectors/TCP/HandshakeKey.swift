@@ -66,3 +66,17 @@ struct HandshakeServerKey: BoundedMapKey, Sendable {
     var bucketHash: UInt64 { address.low ^ address.high &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(vlan) << 48 }
     func hash(into hasher: inout Hasher) { hasher.combine(bucketHash) }
 }
+
+/// A (VLAN, server address, port) triple: one service, whose first and last accepted
+/// connection tell a service that was not listening yet from one that stopped.
+struct HandshakeServiceKey: BoundedMapKey, Sendable {
+    /// The VLAN (0 when untagged).
+    var vlan: UInt16
+    /// The server's endpoint.
+    var server: TCPEndpoint
+
+    var bucketHash: UInt64 {
+        server.address.low ^ server.address.high &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(vlan) << 48 ^ UInt64(server.port) << 32
+    }
+    func hash(into hasher: inout Hasher) { hasher.combine(bucketHash) }
+}

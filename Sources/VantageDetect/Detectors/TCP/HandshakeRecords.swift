@@ -118,3 +118,12 @@ struct HandshakeServerStats: Sendable {
     /// Failed or slow handshakes not kept for the report (outcome store full).
     var unrecorded = 0
 }
+
+/// When one service (server address and port) accepted connections: its first and last
+/// completed handshakes.
+struct HandshakeServiceSpan: Sendable {
+    /// The segment that completed its first handshake.
+    var first: SegmentSighting
+    /// Time of the segment that completed its latest handshake.
+    var last: Timestamp
+}

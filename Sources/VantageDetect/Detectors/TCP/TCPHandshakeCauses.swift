@@ -208,7 +208,7 @@ struct HandshakeCauses {
             return HandshakeCause(label: "unanswered_resolution", causedBy: [match.key], chain: chain, segment: nil)
         }
         if outcome.result == .refused, let reset = outcome.reset {
-            let chain = "\(outcome.server) answered with a RST (frame \(reset.frame)\(at(reset))): nothing listens on port \(outcome.server.port), or a firewall rejects"
+            let chain = "\(outcome.server) answered with a RST (frame \(reset.frame)\(at(reset)))"
             return HandshakeCause(label: "rst", causedBy: [], chain: chain, segment: nil)
         }
         return unexplained(outcome, suspects: suspects)

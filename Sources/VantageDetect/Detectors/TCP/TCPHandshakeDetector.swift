@@ -176,6 +176,7 @@ public final class TCPHandshakeDetector: ConfigurableDetector {
     /// Pending handshakes per bucket of ``HandshakeKey/symmetricHash(_:_:)``.
     @exclusivity(unchecked) private var filter: [UInt16]
     private var servers = BoundedMap<HandshakeServerKey, HandshakeServerStats>(capacity: 4096)
+    private var services = BoundedMap<HandshakeServiceKey, HandshakeServiceSpan>(capacity: 8192)
     /// Failed and slow handshakes, for the report (bounded by ``outcomeLimit``).
     private(set) var outcomes: [HandshakeOutcome] = []
     /// Handshakes kept for the report at most.
@@ -369,6 +370,14 @@ public final class TCPHandshakeDetector: ConfigurableDetector {
             case .noSynAck, .synAckUnacknowledged: stats.failed += 1
             }
         }
+        if let completion = entry.completion {
+            let service = HandshakeServiceKey(vlan: key.vlan, server: server)
+            if let slot = services.find(service) {
+                services[slot: slot].last = max(services[slot: slot].last, completion.time)
+            } else {
+                services.insert(service, HandshakeServiceSpan(first: completion, last: completion.time))
+            }
+        }
         guard result != .completed else { return }
         guard outcomes.count < Self.outcomeLimit else {
             update { $0.unrecorded += 1 }
@@ -385,6 +394,11 @@ public final class TCPHandshakeDetector: ConfigurableDetector {
     /// The statistics of `server`.
     func stats(vlan: UInt16, server: NeighborAddress) -> HandshakeServerStats {
         servers[key: HandshakeServerKey(vlan: vlan, address: server)] ?? HandshakeServerStats()
+    }
+
+    /// When `server` (address and port) accepted connections, if it did.
+    func span(vlan: UInt16, server: TCPEndpoint) -> HandshakeServiceSpan? {
+        services[key: HandshakeServiceKey(vlan: vlan, server: server)]
     }
 
     // MARK: - Time

@@ -56,14 +56,23 @@ struct HandshakeReport {
         let ports = Array(Set(group.outcomes.map(\.server.port))).sorted()
         let serverText = ports.count == 1 ? TCPEndpoint(address: group.server, port: ports[0]).description : "\(group.server)"
         let schedule = Schedule(group.outcomes.map(\.synGaps))
-        let down = !slow && stats.completed == 0 && (cause.label == "rst" || cause.label == "no_syn_ack")
+        let unreachable = !slow && (cause.label == "rst" || cause.label == "no_syn_ack")
+        let down = unreachable && stats.completed == 0
+        // Failures all before the service's first accepted connection: it was starting up.
+        let spans = group.outcomes.map { detector.span(vlan: group.vlan, server: $0.server) }
+        let firstAccepted = spans.compactMap { $0?.first }.min { $0.time < $1.time }
+        let lastAccepted = spans.compactMap { $0?.last }.max()
+        let startingUp = unreachable && !down
+            && zip(group.outcomes, spans).allSatisfy { outcome, span in span.map { outcome.end < $0.first.time } ?? false }
+        let stopped = unreachable && !down && !startingUp
+            && zip(group.outcomes, spans).allSatisfy { outcome, span in span.map { outcome.start > $0.last } ?? false }
 
         // Severity.
         let severity: Severity
         if slow {
             let notable = count >= settings.slowWarningCount && ratio >= settings.slowWarningRatio
             severity = (cause.isEstablished && cause.label != "rst") || notable ? .warning : .info
-        } else if down && count <= settings.isolatedCount {
+        } else if (down && count <= settings.isolatedCount) || startingUp {
             severity = .info
         } else if count >= settings.criticalCount && ratio >= settings.criticalRatio {
             severity = .critical
@@ -102,6 +111,15 @@ struct HandshakeReport {
         if down {
             text += "; \(group.server) completed no handshake in the capture: the server or service is down"
             if cause.label == "no_syn_ack" { text += " or a firewall drops the SYNs" }
+        } else if startingUp, let firstAccepted {
+            text += "; it accepted connections from \(firstAccepted.time.timeOfDay) (frame \(firstAccepted.frame)"
+            text += "\(state.vantageNames.count > 1 ? " of \(state.vantageName(Int(firstAccepted.vantage)))" : "")) on:"
+            text += " the service was not \(cause.label == "rst" ? "listening" : "answering") yet"
+        } else if stopped, let lastAccepted {
+            text += "; it had accepted connections until \(lastAccepted.timeOfDay): the service stopped \(cause.label == "rst" ? "listening" : "answering")"
+        } else if cause.label == "rst" {
+            text += ": nothing listens on \(ports.count == 1 ? "port \(ports[0])" : "those ports") at times, or a firewall rejects"
+            text += " (\(stats.completed) other handshake\(stats.completed == 1 ? "" : "s") completed)"
         }
         text += "."
 
@@ -132,7 +150,8 @@ struct HandshakeReport {
             "server_in_flight_at_end": .int(stats.inFlight), "server_aborted_by_client": .int(stats.aborted),
             "ratio": .double((ratio * 1e6).rounded() / 1e6), "one_in": .int(oneIn), "cause": .string(cause.label),
             "cause_established": .bool(cause.isEstablished), "schedule": .string(schedule.label),
-            "schedule_text": .string(schedule.text), "server_down": .bool(down),
+            "schedule_text": .string(schedule.text), "server_down": .bool(down), "before_first_accept": .bool(startingUp),
+            "after_last_accept": .bool(stopped),
             "results": .object(Dictionary(grouping: group.outcomes, by: \.result.rawValue).mapValues { .int($0.count) }),
             "table_evictions": .int(detector.evictions), "server_evicted": .int(stats.evicted), "server_without_syn": .int(stats.withoutSYN),
             "unrecorded": .int(stats.unrecorded),
