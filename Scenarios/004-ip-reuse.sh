@@ -111,10 +111,13 @@ cat >"$VT_TMP/spec.json" <<JSON
      "ips": ["$REUSED"], "macs": ["$MAC_A"], "names": ["$SRV", "$MAC_S"],
      "overlaps": [$t_connect, $t_failed], "starts_in": [$t_gone, $t_failed],
      "evidence": [{"vantage": "server", "min": 2,
-                   "match": {"ip_src": "$SRV", "mac_dst": "$MAC_A", "tcp_flags": "SA", "dport": $NEWPORT}}]}
-  ],
-  "allow": [
-    {"kind": "tcp.handshake_failed", "ips": ["$REUSED", "$SRV"]}
+                   "match": {"ip_src": "$SRV", "mac_dst": "$MAC_A", "tcp_flags": "SA", "dport": $NEWPORT}}]},
+    {"name": "handshake", "kind": "tcp.handshake_failed", "min_severity": "warning", "caused_by": "stale",
+     "ips": ["$REUSED", "$SRV"], "names": ["$MAC_A"], "overlaps": [$t_connect, $t_failed],
+     "evidence": [{"vantage": "server", "min": 1,
+                   "match": {"ip_src": "$SRV", "mac_dst": "$MAC_A", "tcp_flags": "SA", "dport": $NEWPORT}},
+                  {"vantage": "server", "min": 1,
+                   "match": {"ip_src": "$REUSED", "mac_src": "$MAC_B", "tcp_flags": "S", "sport": $NEWPORT}}]}
   ]
 }
 JSON

@@ -222,7 +222,10 @@ struct HandshakeCauses {
             let copies = lost.transmission.sightings
             let last = copies.max { $0.time < $1.time }
             var chain = "the \(ordinal(lost.number, true, outcome))SYN-ACK from \(outcome.server.address) did not get through"
-            if let last, state.vantageNames.count > 1 { chain += " (last seen at \(state.vantageName(Int(last.vantage))))" }
+            if let last, state.vantageNames.count > 1 {
+                let only = Set(copies.map(\.vantage)).count == 1
+                chain += " (\(only ? "seen only" : "last seen") at \(state.vantageName(Int(last.vantage))))"
+            }
             return HandshakeCause(
                 label: "syn_ack_lost", causedBy: [], chain: chain,
                 segment: MisdirectedSegment(synAck: true, number: lost.number, copies: copies))

@@ -93,7 +93,12 @@ struct HandshakeReport {
             text += ": \(cause.chain)"
         }
         if let segment = cause.segment, state.vantageNames.count > 1, let last = segment.copies.max(by: { $0.time < $1.time }) {
-            if !cause.chain.contains("last seen") { text += " and was last seen at \(state.vantageName(Int(last.vantage)))" }
+            let seenAt = Set(segment.copies.map(\.vantage))
+            if !cause.chain.contains("last seen") {
+                text += seenAt.count == 1
+                    ? " and was seen only at \(state.vantageName(Int(last.vantage)))"
+                    : " and was last seen at \(state.vantageName(Int(last.vantage)))"
+            }
         }
         let delays = group.outcomes.compactMap(\.delay)
         if slow, let retry = schedule.firstGap {
@@ -189,11 +194,16 @@ struct HandshakeReport {
         let from = "\(outcome.client)", to = "\(outcome.server)"
         let astray = cause?.segment
         for (index, syn) in outcome.syns.enumerated() {
-            let copies = astray.map { !$0.synAck && $0.number == index + 1 } == true ? syn.sightings : [syn.first]
+            // The first SYN at every vantage point (where the journey starts), retransmissions once.
+            let copies = index == 0 || astray.map { !$0.synAck && $0.number == index + 1 } == true ? syn.sightings : [syn.first]
             for copy in copies {
                 var note = index == 0 ? "SYN \(from) > \(to)" : "SYN retransmission \(index) after \(DurationText.seconds(syn.first.time - outcome.syns[index - 1].first.time))"
                 note += where_(copy)
-                if copies.count > 1, copy.time == copies.map(\.time).max() { note += "; last seen here" }
+                if astray.map({ !$0.synAck && $0.number == index + 1 }) == true, copies.count > 1,
+                    copy.time == copies.map(\.time).max()
+                {
+                    note += "; last seen here"
+                }
                 evidence.append(Evidence(copy.reference, note))
             }
         }
