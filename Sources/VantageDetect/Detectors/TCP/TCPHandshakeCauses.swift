@@ -5,8 +5,9 @@
 //    neighbor.stale_after_move   a copy sent by the finding's host (source MAC) to the old MAC;
 //    vip.traffic_to_backup       a copy to the finding's backup MAC, or captured at the backup's
 //                                vantage point (episodes without a MAC);
-//    arp.unanswered / ndp.…      an endpoint (by MAC or address) asked for an address without
-//                                answer while the handshake was open (the endpoint's next hop);
+//    arp.unanswered / ndp.…      while the handshake was open, a host on its path (by MAC or
+//                                address) asked for one of the endpoints without answer, or the
+//                                server, which sent no SYN-ACK, asked for anything (its next hop);
 //    the RST                     the server answered the SYN with a RST.
 //  A finding counts when the copy lies inside its window, widened by `tolerance` for clock
 //  offsets. For a slow handshake the last SYN and SYN-ACK got through, so only the earlier
@@ -197,9 +198,12 @@ struct HandshakeCauses {
         }
         let endpointIPs = [outcome.client.address.description, outcome.server.address.description]
         let open = (outcome.start - 5_000_000_000, (outcome.completion?.time ?? outcome.end) + tolerance)
+        // Relevant: a host on the path (by MAC or address) asking for one of the endpoints, or
+        // a server that never got a SYN-ACK out asking for anything (its next hop).
         let candidates = unanswered.filter {
-            $0.vlan == outcome.vlan && $0.start <= open.1 && $0.end >= open.0
-                && (endpointMACs.contains($0.requesterMAC) || endpointIPs.contains($0.requester))
+            guard $0.vlan == outcome.vlan, $0.start <= open.1, $0.end >= open.0 else { return false }
+            let onPath = endpointMACs.contains($0.requesterMAC) || endpointIPs.contains($0.requester)
+            return (onPath && endpointIPs.contains($0.target)) || (outcome.synAckCount == 0 && $0.requester == endpointIPs[1])
         }
         // Prefer the server side (its reply needs the answer), then the earliest.
         let serverSide = candidates.first { $0.requester == endpointIPs[1] || $0.target == endpointIPs[0] }
@@ -233,7 +237,7 @@ struct HandshakeCauses {
         if outcome.synAckCount == 0 {
             return HandshakeCause(
                 label: "no_syn_ack", causedBy: [],
-                chain: "\(outcome.server.address) never answered: no SYN-ACK was seen at any vantage point", segment: nil)
+                chain: "no SYN-ACK from \(outcome.server.address) was seen at any vantage point", segment: nil)
         }
         let lost = suspects.first { !$0.synAck }
         return HandshakeCause(
