@@ -10,10 +10,13 @@
 //
 //  Tracking (this file): every SYN and SYN-ACK goes into a bounded table keyed by (VLAN,
 //  connection) in canonical order; a transmission seen at several vantage points is one
-//  (HandshakeSegments.swift). Any other segment is looked at only while handshakes are pending,
-//  and only when a direction-free 12-bit hash of its endpoints is marked in a counting filter:
-//  a data segment of an established connection costs the transport tag, the flags, the
-//  addresses and one array read. A non-SYN segment with ACK completes a handshake; a RST ends it.
+//  (HandshakeSegments.swift). Any other segment is looked at only when a direction-free 12-bit
+//  hash of its two ports is marked in a 512-byte bitmap of buckets with pending handshakes: a
+//  data segment of an established connection costs the transport tag, the flags, the ports and
+//  one bit test; SYNs and the rare segments that pass go to out-of-line functions, so the fast
+//  path sets up no large stack frame. Measured with perf on the 1M-frame benchmark capture
+//  (98 % TCP, 1.2 % of SYNs lost): observe() 1.0 % of `analyze` samples and 3.0 % for everything
+//  of this detector, down from 1.9 % / 3.4 % with an address hash over a counting array. A non-SYN segment with ACK completes a handshake; a RST ends it.
 //  A handshake is decided when it completes (at once with one vantage point; after copy_window
 //  with several, so late copies from a vantage point whose clock is behind still join it), after
 //  give_up seconds without a SYN, SYN-ACK or completion, when it is evicted, or at the end.
@@ -173,8 +176,10 @@ public final class TCPHandshakeDetector: ConfigurableDetector {
     private var lingerKnown = false
     // Read on every TCP frame while handshakes are pending; only this class touches it.
     @exclusivity(unchecked) private var pending: BoundedMap<HandshakeKey, PendingHandshake>
-    /// Pending handshakes per bucket of ``HandshakeKey/symmetricHash(_:_:)``.
-    @exclusivity(unchecked) private var filter: [UInt16]
+    /// Pending handshakes per bucket of their two ports (``bucket(_:_:)``).
+    @exclusivity(unchecked) private var filter: [UInt32]
+    /// One bit per bucket with pending handshakes: the only state a data segment reads (512 bytes).
+    @exclusivity(unchecked) private var occupied: [UInt64]
     private var servers = BoundedMap<HandshakeServerKey, HandshakeServerStats>(capacity: 4096)
     private var services = BoundedMap<HandshakeServiceKey, HandshakeServiceSpan>(capacity: 8192)
     /// Failed and slow handshakes, for the report (bounded by ``outcomeLimit``).
@@ -192,46 +197,79 @@ public final class TCPHandshakeDetector: ConfigurableDetector {
         settings = Configuration(configuration)
         windows = CopyWindows(copy: settings.copyWindow)
         pending = BoundedMap(capacity: settings.tableCapacity)
-        filter = [UInt16](repeating: 0, count: 1 << Self.filterBits)
+        filter = [UInt32](repeating: 0, count: 1 << Self.filterBits)
+        occupied = [UInt64](repeating: 0, count: (1 << Self.filterBits) / 64)
     }
 
+    /// Counts one more pending handshake in `bucket`.
     @inline(__always)
-    private static func bucket(_ a: TCPEndpoint, _ b: TCPEndpoint) -> Int {
-        var hash = HandshakeKey.symmetricHash(a, b)
-        hash ^= hash >> 29
-        hash &*= 0xBF58_476D_1CE4_E5B9
-        return Int(truncatingIfNeeded: hash >> UInt64(64 - filterBits))
+    private func occupy(_ bucket: Int) {
+        filter[bucket] &+= 1
+        occupied[bucket >> 6] |= 1 << UInt64(bucket & 63)
     }
+
+    /// Counts one pending handshake less in `bucket`.
+    private func release(_ bucket: Int) {
+        filter[bucket] &-= 1
+        if filter[bucket] == 0 { occupied[bucket >> 6] &= ~(1 << UInt64(bucket & 63)) }
+    }
+
+    /// The filter bucket of a segment between ports `a` and `b` (either order: the hash is
+    /// symmetric). Ports only, so a segment is turned away before its IP header is read.
+    @inline(__always)
+    private static func bucket(_ a: UInt16, _ b: UInt16) -> Int {
+        var hash = UInt32(a ^ b) &* 0x9E37_79B1 ^ UInt32(a &+ b) &* 0x85EB_CA6B
+        hash ^= hash >> 15
+        return Int(hash >> UInt32(32 - filterBits))
+    }
+
+    /// The filter bucket of `key`.
+    @inline(__always)
+    private static func bucket(_ key: HandshakeKey) -> Int { bucket(key.low.port, key.high.port) }
 
     // MARK: - Per frame
 
     public func observe(_ observation: Observation, state: AnalysisState, sink: FindingSink) {
-        let packet = observation.packet
-        guard case .tcp(let tcp) = packet.transport else { return }
+        guard case .tcp(let tcp) = observation.packet.transport else { return }
         let flags = tcp.flags
-        let isSYN = flags.contains(.syn)
-        if !isSYN && pending.isEmpty { return }
-        let source: NeighborAddress
-        let destination: NeighborAddress
-        switch packet.network {
-        case .ipv4(let ip):
-            source = NeighborAddress(ip.source)
-            destination = NeighborAddress(ip.destination)
-        case .ipv6(let ip, _):
-            source = NeighborAddress(ip.source)
-            destination = NeighborAddress(ip.destination)
-        default: return
+        let bucket = Self.bucket(tcp.sourcePort, tcp.destinationPort)
+        if flags.contains(.syn) {
+            handshakeSegment(observation, tcp, bucket: bucket, state: state)
+        } else if occupied[bucket >> 6] & (1 << UInt64(bucket & 63)) != 0, flags.contains(.ack) || flags.contains(.rst) {
+            // Established traffic stops above: nothing pending between these ports.
+            segmentOfPending(observation, tcp, state: state)
         }
+    }
+
+    /// The IP addresses of a TCP segment.
+    @inline(__always)
+    private static func addresses(_ packet: DecodedPacket) -> (source: NeighborAddress, destination: NeighborAddress)? {
+        switch packet.network {
+        case .ipv4(let ip): (NeighborAddress(ip.source), NeighborAddress(ip.destination))
+        case .ipv6(let ip, _): (NeighborAddress(ip.source), NeighborAddress(ip.destination))
+        default: nil
+        }
+    }
+
+    /// A non-SYN segment between ports with a pending handshake: completes or resets it, if it is its.
+    @inline(never)
+    private func segmentOfPending(_ observation: Observation, _ tcp: TCPHeader, state: AnalysisState) {
+        guard let (source, destination) = Self.addresses(observation.packet) else { return }
         let from = TCPEndpoint(address: source, port: tcp.sourcePort)
         let to = TCPEndpoint(address: destination, port: tcp.destinationPort)
-        let bucket = Self.bucket(from, to)
-        if !isSYN {
-            guard filter[bucket] != 0, flags.contains(.ack) || flags.contains(.rst) else { return }
-            let key = HandshakeKey(vlan: observation.vlan, source: from, destination: to)
-            guard let slot = pending.slot(of: key) else { return }
-            otherSegment(slot, key: key, flags: flags, from: from, observation, state: state)
-            return
-        }
+        let key = HandshakeKey(vlan: observation.vlan, source: from, destination: to)
+        guard let slot = pending.slot(of: key) else { return }
+        otherSegment(slot, key: key, flags: tcp.flags, from: from, observation, state: state)
+    }
+
+    /// A SYN or SYN-ACK: a new handshake, a retransmission, or a copy from another vantage point.
+    @inline(never)
+    private func handshakeSegment(_ observation: Observation, _ tcp: TCPHeader, bucket: Int, state: AnalysisState) {
+        let packet = observation.packet
+        let flags = tcp.flags
+        guard let (source, destination) = Self.addresses(packet) else { return }
+        let from = TCPEndpoint(address: source, port: tcp.sourcePort)
+        let to = TCPEndpoint(address: destination, port: tcp.destinationPort)
         guard !flags.contains(.rst), !flags.contains(.fin) else { return }
         if !lingerKnown {
             linger = state.vantageNames.count > 1 ? settings.copyWindow : 0
@@ -261,7 +299,7 @@ public final class TCPHandshakeDetector: ConfigurableDetector {
             }
             // Another attempt on the same 4-tuple (new ISN, or the other direction): decide the old one.
             guard let old = pending.remove(key) else { return }
-            filter[bucket] &-= 1
+            release(bucket)
             decide(old, key: key, atEnd: false, now: sighting.time)
         }
         var entry = PendingHandshake(
@@ -277,9 +315,9 @@ public final class TCPHandshakeDetector: ConfigurableDetector {
             countHandshake(HandshakeServerKey(vlan: key.vlan, address: server.address))
         }
         let inserted = pending.insert(key, entry)
-        filter[bucket] &+= 1
+        occupy(bucket)
         if let evicted = inserted.evicted {
-            filter[Self.bucket(evicted.key.low, evicted.key.high)] &-= 1
+            release(Self.bucket(evicted.key))
             evictions += 1
             decide(evicted.value, key: evicted.key, atEnd: false, now: sighting.time, evicted: true)
         }
@@ -302,7 +340,7 @@ public final class TCPHandshakeDetector: ConfigurableDetector {
         pending[slot: slot].lastActivity = sighting.time
         if linger == 0 {
             guard let done = pending.remove(key) else { return }
-            filter[Self.bucket(key.low, key.high)] &-= 1
+            release(Self.bucket(key))
             decide(done, key: key, atEnd: false, now: sighting.time)
         }
     }
@@ -416,7 +454,7 @@ public final class TCPHandshakeDetector: ConfigurableDetector {
         }
         for key in expired {
             guard let entry = pending.remove(key) else { continue }
-            filter[Self.bucket(key.low, key.high)] &-= 1
+            release(Self.bucket(key))
             decide(entry, key: key, atEnd: false, now: time)
         }
     }
@@ -424,7 +462,7 @@ public final class TCPHandshakeDetector: ConfigurableDetector {
     public func finish(at time: Timestamp, state: AnalysisState, sink: FindingSink) {
         for key in pending.keysOldestFirst {
             guard let entry = pending.remove(key) else { continue }
-            filter[Self.bucket(key.low, key.high)] &-= 1
+            release(Self.bucket(key))
             decide(entry, key: key, atEnd: true, now: time)
         }
         let causes = HandshakeCauses(findings: sink.findings, state: state)
