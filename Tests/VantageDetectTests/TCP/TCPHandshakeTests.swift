@@ -334,3 +334,47 @@ private enum LAN {
         #expect(lab.findings(configuration).of("tcp.handshake_slow").isEmpty)
     }
 }
+
+@Suite struct TCPHandshakeBoundsTests {
+    @Test func ipv6HandshakesAreTrackedToo() throws {
+        var lab = HandshakeLab()
+        let client: FrameBuilder.Endpoint6 = (LAN.clients[0].mac, IPv6Address("2001:db8::21")!, 51_000)
+        let server: FrameBuilder.Endpoint6 = (LAN.web.mac, IPv6Address("2001:db8::5")!, 443)
+        // A normal one, then one whose SYNs are never answered.
+        lab.add(FrameBuilder.tcp6(from: client, to: server, flags: .syn, seq: 10), at: 1)
+        lab.add(FrameBuilder.tcp6(from: server, to: client, flags: [.syn, .ack], seq: 90, ack: 11), at: 1.0001)
+        lab.add(FrameBuilder.tcp6(from: client, to: server, flags: .ack, seq: 11, ack: 91), at: 1.0002)
+        let retry: FrameBuilder.Endpoint6 = (client.mac, client.ip, 51_001)
+        for second in [2.0, 3.0, 5.0] {
+            lab.add(FrameBuilder.tcp6(from: retry, to: server, flags: .syn, seq: 500, options: TCPOptions(timestampValue: UInt32(second * 1000))), at: second)
+        }
+        let finding = try #require(lab.findings().tcp.first)
+        #expect(finding.kind.rawValue == "tcp.handshake_failed")
+        #expect(finding.summary.contains("1 of 2 handshakes to [2001:db8::5]:443 from [2001:db8::21]:51001 failed"))
+        #expect(finding.details["connections"].flatMap { if case .list(let list) = $0 { list.first } else { nil } }
+            .flatMap { if case .object(let object) = $0 { object["syns"]?.int } else { nil } } == 3)
+    }
+
+    @Test func aFullTableForgetsTheLeastRecentHandshakesAndSaysSo() throws {
+        var configuration = AnalysisConfiguration()
+        configuration.thresholds["tcp.handshake_failed"] = ["table_capacity": 16]
+        var lab = HandshakeLab()
+        // 40 clients whose SYNs are never answered, all open at once: 24 are forgotten.
+        for index in 0..<40 {
+            lab.handshake(
+                client: LAN.clients[index % 5].port(UInt16(52_000 + index)), server: LAN.web.port(80), at: Double(index) * 0.01,
+                synTimes: [0, 1, 3], answer: { _ in nil }, complete: false)
+        }
+        let findings = lab.findings(configuration)
+        let saturated = try #require(findings.of("tcp.handshake_table_saturated").first, "\(findings.listing)")
+        #expect(saturated.severity == .warning)
+        #expect(saturated.details["capacity"]?.int == 16)
+        #expect((saturated.details["evictions"]?.int ?? 0) >= 24)
+        #expect(saturated.summary.contains("capacity of 16"))
+        // With the default capacity nothing is forgotten, and all 40 fail.
+        let failed = try #require(lab.findings().of("tcp.handshake_failed").first)
+        #expect(failed.details["handshakes"]?.int == 40)
+        #expect(failed.details["table_evictions"]?.int == 0)
+        #expect(lab.findings().of("tcp.handshake_table_saturated").isEmpty)
+    }
+}

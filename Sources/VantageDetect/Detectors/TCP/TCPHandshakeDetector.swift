@@ -37,6 +37,8 @@ public final class TCPHandshakeDetector: ConfigurableDetector {
     public static let failedKind = FindingKind(rawValue: "tcp.handshake_failed")
     /// Handshakes that completed only after retransmission.
     public static let slowKind = FindingKind(rawValue: "tcp.handshake_slow")
+    /// The pending-handshake table was full and forgot handshakes.
+    public static let saturatedKind = FindingKind(rawValue: "tcp.handshake_table_saturated")
 
     /// The tunables: tracking and failures under `tcp.handshake_failed`, slowness under `tcp.handshake_slow`.
     public enum Tunables {
@@ -164,6 +166,16 @@ public final class TCPHandshakeDetector: ConfigurableDetector {
                     + "one: find where the first SYN or SYN-ACK was dropped (captures at both ends; interface and "
                     + "switch drop counters, firewall state tables, SYN backlog overflow: netstat -s | grep -i listen).",
                 tunables: Tunables.slow),
+            KindDescription(
+                kind: saturatedKind,
+                meaning: "The table of handshakes in progress is bounded; it was full and forgot its least recently "
+                    + "active handshakes, so failed or slow handshakes among them are not reported (a SYN flood or scan, "
+                    + "or a capture with very many connections opening at once).",
+                rule: "At least one pending handshake was evicted because table_capacity (tcp.handshake_failed) "
+                    + "handshakes were open at once.",
+                severity: "warning",
+                remedies: "Raise tcp.handshake_failed.table_capacity in the config file (about 1.3 kB per handshake), or "
+                    + "analyse a shorter span; if a flood caused it, find its sources (many SYNs, few completions)."),
         ]
     }
 
@@ -190,6 +202,8 @@ public final class TCPHandshakeDetector: ConfigurableDetector {
     private var nextSweep: Timestamp = .zero
     /// Handshakes forgotten because the pending table was full.
     private(set) var evictions = 0
+    private var firstEviction: Timestamp?
+    private var lastEviction: Timestamp = .zero
 
     private static let filterBits = 12
 
@@ -319,6 +333,8 @@ public final class TCPHandshakeDetector: ConfigurableDetector {
         if let evicted = inserted.evicted {
             release(Self.bucket(evicted.key))
             evictions += 1
+            if firstEviction == nil { firstEviction = sighting.time }
+            lastEviction = sighting.time
             decide(evicted.value, key: evicted.key, atEnd: false, now: sighting.time, evicted: true)
         }
     }
@@ -468,5 +484,19 @@ public final class TCPHandshakeDetector: ConfigurableDetector {
         let causes = HandshakeCauses(findings: sink.findings, state: state)
         let report = HandshakeReport(detector: self, state: state)
         for finding in report.findings(outcomes, causes: causes) { sink.emit(finding) }
+        if let firstEviction {
+            sink.emit(
+                Finding(
+                    kind: Self.saturatedKind, severity: .warning, start: firstEviction, end: lastEviction,
+                    summary: "The table of TCP handshakes in progress reached its capacity of \(settings.tableCapacity) and "
+                        + "forgot \(evictions) least recently active handshake\(evictions == 1 ? "" : "s") (peak \(pending.peakCount) open at "
+                        + "once): failed or slow handshakes among them are not reported",
+                    remedy: "Raise \(Self.failedKind.rawValue).\(Tunables.tableCapacity.key) in the config file (now "
+                        + "\(settings.tableCapacity)), or analyse a shorter span; a SYN flood or scan fills it: look for many SYNs with few completions.",
+                    key: Self.saturatedKind.rawValue,
+                    details: [
+                        "capacity": .int(settings.tableCapacity), "evictions": .int(evictions), "peak": .int(pending.peakCount),
+                    ]))
+        }
     }
 }
