@@ -1,5 +1,6 @@
 //  tcp.handshake_failed / tcp.handshake_slow: TCP handshakes that never completed, or completed
-//  only after a retransmission (the delay a user feels), tied to their L2 cause.
+//  only after a retransmission (the delay a user feels), tied to their L2 cause; and
+//  tcp.handshake_table_saturated when the bounded table of open handshakes forgot some.
 //
 //      client                         server
 //        | SYN  ------------------------> |   t = 0
