@@ -300,6 +300,19 @@ private enum LAN {
         #expect(copies.contains { $0.reference.vantage == 2 && $0.reference.frame == synAck[2] && $0.note.contains("last seen here") })
         #expect(copies.allSatisfy { $0.note.contains("to 90:e2:ba:0d:0a:7d") })
         #expect(slow.details["connections"].flatMap { if case .list(let list) = $0 { list.count } else { nil } } == 1)
+        // Per transmission, where it was seen: the first SYN-ACK at web and fw-backup, the second at web and fw-master.
+        guard case .list(let connections)? = slow.details["connections"], case .object(let connection)? = connections.first,
+            case .list(let synAcks)? = connection["syn_ack_seen"], synAcks.count == 2,
+            case .list(let first) = synAcks[0], case .list(let second) = synAcks[1]
+        else {
+            Issue.record("no syn_ack_seen detail")
+            return
+        }
+        func names(_ copies: [DetailValue]) -> [String] {
+            copies.compactMap { if case .object(let object) = $0 { object["vantage"]?.string } else { nil } }
+        }
+        #expect(names(first) == ["web", "fw-backup"])
+        #expect(names(second) == ["web", "fw-master"])
     }
 
     @Test func quietOnTheThousandGoodHandshakes() {

@@ -241,6 +241,19 @@ struct HandshakeReport {
             "start": .string(outcome.start.description),
         ]
         if let delay = outcome.delay { object["delay_s"] = seconds(delay) }
+        // Each SYN and SYN-ACK transmission: where it was seen, with which destination MAC.
+        func transmissions(_ list: [SegmentTransmission]) -> DetailValue {
+            .list(list.map { transmission in
+                .list(transmission.sightings.map { copy in
+                    .object([
+                        "vantage": .string(state.vantageName(Int(copy.vantage))), "frame": .int(Int(copy.frame)),
+                        "destination_mac": copy.hasDestinationMAC ? .string(copy.destination.description) : .null,
+                    ])
+                })
+            })
+        }
+        object["syn_seen"] = transmissions(outcome.syns)
+        object["syn_ack_seen"] = transmissions(outcome.synAcks)
         return .object(object)
     }
 
