@@ -30,9 +30,9 @@ build: deps
 	$(SWIFT) build -c $(CONFIG) --product vantage
 
 demo: build
-	@echo "== vantage analyze $(DEMO_CAPTURES)"
-	@$(BIN) analyze $(DEMO_CAPTURES) || [ $$? -eq 1 ]
-	@echo "== vantage decode -f 'vrrp or arp' (first 12 frames)"
+	@Examples/analyze-all.sh $(CURDIR)/$(BIN)
+	@echo
+	@echo "== vantage decode -c 12 -f 'vrrp or arp' $(DEMO_CAPTURES)"
 	@$(BIN) decode -c 12 -f 'vrrp or arp' $(DEMO_CAPTURES)
 
 unit-tests: deps
