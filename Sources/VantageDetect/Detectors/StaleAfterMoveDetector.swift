@@ -284,9 +284,9 @@ public final class StaleAfterMoveDetector: ConfigurableDetector {
         let synAcks = episode.notable.filter { $0.1 == "SYN-ACK" }.map(\.0)
         let resets = episode.notable.filter { $0.1 == "RST" }.map(\.0)
         if !synAcks.isEmpty {
-            summary += " (incl. the SYN-ACK at \(NeighborText.frames(synAcks, state)))"
+            summary += " (incl. \(synAcks.count == 1 ? "the SYN-ACK" : "SYN-ACKs") at \(NeighborText.frames(synAcks, state)))"
         } else if !resets.isEmpty {
-            summary += " (incl. the RST at \(NeighborText.frames(resets, state)))"
+            summary += " (incl. \(resets.count == 1 ? "the RST" : "RSTs") at \(NeighborText.frames(resets, state)))"
         }
         summary +=
             " for \(NeighborText.duration(stale)) after it moved to \(episode.newMAC) at \(NeighborText.frame(episode.move, state))"
