@@ -34,6 +34,20 @@ def arpwatch(path):
     return subjects, problems, code
 
 
+LINK_TYPES = {1: "Ethernet", 101: "raw IP", 113: "Linux cooked v1", 276: "Linux cooked v2"}
+
+
+def link_type(path):
+    """The link type name of a classic pcap file (None for pcapng or unknown)."""
+    with open(path, "rb") as capture:
+        header = capture.read(24)
+    if len(header) < 24 or header[:4] not in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
+        return None
+    order = "little" if header[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else "big"
+    value = int.from_bytes(header[20:24], order) & 0x0FFFFFFF
+    return LINK_TYPES.get(value, "link type %d" % value)
+
+
 def tshark_expert(path):
     """tshark's expert summary for one capture: list of (severity, count, protocol, summary)."""
     code, out, err = run(["tshark", "-q", "-z", "expert", "-r", path])
@@ -129,7 +143,12 @@ def main():
             subjects, problems, code = arpwatch(path)
             said = ", ".join(f"{count}× \"{subject}\"" for subject, count in subjects.most_common())
             if not said:
-                said = f"nothing (exit {code}: it did not read the capture)" if code else "nothing"
+                kind = link_type(path)
+                said = "nothing"
+                if code:
+                    said = f"nothing: exit {code} without a message"
+                    if kind and kind != "Ethernet":
+                        said += f" (a {kind} capture; arpwatch reads Ethernet only)"
             if problems:
                 said += "; " + "; ".join(f"\"{p}\"" for p in problems[:2])
             lines.append(f"| arpwatch `-r` ({name}) | {said} |")
