@@ -32,6 +32,11 @@ public enum DetectorRegistry {
             VIPFailoverWithoutGARPDetector.self,
             VIPTrafficToBackupDetector.self,
             // end vip.*
+            // nlb.* (Windows NLB: state NLBClusters)
+            NLBClusterDetector.self,
+            NLBMemberConflictDetector.self,
+            NLBUnicastFloodingDetector.self,
+            // end nlb.*
         ]
     }
 }
