@@ -37,6 +37,9 @@ public enum DetectorRegistry {
             NLBMemberConflictDetector.self,
             NLBUnicastFloodingDetector.self,
             // end nlb.*
+            // health_check.* (HTTP health checks: own bounded request/response table)
+            HealthCheckDetector.self,
+            // end health_check.*
         ]
     }
 }
