@@ -8,9 +8,11 @@
 //  A vantage point counts as a bystander of a cluster when it saw frames to the cluster MAC but
 //  not one unicast frame *from* a member (masked source 02:h:a:b:c:d to a unicast MAC): members
 //  send those replies themselves, and the client they answer receives them, so only vantage
-//  points of hosts outside the conversation miss them. Frames the vantage point's own host sent
-//  (`VirtualIPGroups.vantageHost`) do not count. Heartbeats are not counted (they are small and
-//  part of NLB's design); the data plane is.
+//  points of hosts outside the conversation miss them. (The capturing host's own MACs as
+//  `VirtualIPGroups.vantageHost` guesses them are not used: on veth links frames are not padded,
+//  so every host's short ARP looks "own" there.) A client whose frames to the cluster are never
+//  answered would count as flooded at its own vantage point: the cluster is then dead anyway.
+//  Heartbeats are not counted (they are small and part of NLB's design); the data plane is.
 //
 //  Per frame: one compare on the destination MAC's top 16 bits, and one on the source MAC's
 //  first octets; state is one small record per (vantage point, cluster MAC), capped.
@@ -45,7 +47,7 @@ public final class NLBUnicastFloodingDetector: ConfigurableDetector {
                     + "traffic, which costs them bandwidth and CPU and can saturate slow ports.",
                 rule: "IP frames whose destination MAC is a unicast NLB cluster MAC 02:bf:a:b:c:d, captured at a "
                     + "vantage point that saw no unicast frame from any member of that cluster (masked source "
-                    + "02:h:a:b:c:d) and did not send them itself: at least min_frames there. Rates are frames and "
+                    + "02:h:a:b:c:d): at least min_frames there. Rates are frames and "
                     + "bytes over the time between the first and last flooded frame.",
                 severity: "warning",
                 remedies: "Switch the cluster to IGMP multicast mode and enable IGMP snooping, or put the cluster in "
@@ -135,9 +137,7 @@ public final class NLBUnicastFloodingDetector: ConfigurableDetector {
     private func report(_ key: PairKey, _ flood: Flood, state: AnalysisState, sink: FindingSink) {
         let clusterIP = IPv4Address(rawValue: UInt32(truncatingIfNeeded: key.clusterMAC.rawValue))
         guard !involved.contains(InvolvedKey(vantage: key.vantage, vlan: key.vlan, clusterIP: clusterIP)) else { return }
-        // Frames the vantage point's own host sent are not flooding.
-        let own = Set(state.virtualIPs.vantageHost(key.vantage)?.macs ?? [])
-        let senders = flood.senders.filter { !own.contains($0.key) }
+        let senders = flood.senders
         guard !senders.isEmpty, flood.frames >= minFrames else { return }
         let span = max(flood.last.time - flood.first.time, 1_000_000_000)
         let seconds = Double(span) / 1e9
