@@ -73,6 +73,9 @@ public final class NLBMemberConflictDetector: ConfigurableDetector {
 
     private let minFrames: Int
     private var answers: BoundedRecencyMap<AnswerKey, Answer>
+    /// MAC → the address it answers ARP for as itself (source = sender MAC), to name a member by
+    /// its dedicated IP when it answers for the cluster with its NIC MAC.
+    private var identities = BoundedRecencyMap<MACAddress, IPv4Address>(capacity: 4096)
 
     public var interest: ObservationInterest { .arp }
 
@@ -84,11 +87,15 @@ public final class NLBMemberConflictDetector: ConfigurableDetector {
 
     public func observe(_ observation: Observation, state: AnalysisState, sink: FindingSink) {
         guard !state.nlbClusters.isEmpty, case .arp(let arp) = observation.packet.network, arp.isEthernetIPv4,
-            arp.senderMAC.isUnicast, !arp.senderIP.isUnspecified,
-            state.nlbClusters.cluster(ip: arp.senderIP, vlan: observation.vlan) != nil,
-            NLBClusterMAC.classify(arp.senderMAC, clusterIP: arp.senderIP) == nil
+            arp.senderMAC.isUnicast, !arp.senderIP.isUnspecified
         else { return }
         let source = observation.packet.sourceMAC ?? arp.senderMAC
+        guard state.nlbClusters.cluster(ip: arp.senderIP, vlan: observation.vlan) != nil,
+            NLBClusterMAC.classify(arp.senderMAC, clusterIP: arp.senderIP) == nil
+        else {
+            if source == arp.senderMAC { identities.set(arp.senderMAC, arp.senderIP) }
+            return
+        }
         let key = AnswerKey(vlan: observation.vlan, clusterIP: arp.senderIP, mac: arp.senderMAC, source: source)
         let reference = observation.reference
         let note = "\(arp.variant) \(arp.senderIP) is-at \(arp.senderMAC) (not a cluster MAC), from \(source)"
@@ -113,7 +120,10 @@ public final class NLBMemberConflictDetector: ConfigurableDetector {
         guard answer.count >= minFrames, let cluster = state.nlbClusters.cluster(ip: key.clusterIP, vlan: key.vlan) else { return }
         // Name the host: a member whose heartbeats come from that MAC or frame source, or the host ID
         // in a masked source.
-        let member = cluster.members.first { $0.sourceMAC == key.mac || $0.sourceMAC == key.source }
+        let identity = identities[key.mac]
+        let member =
+            cluster.members.first { $0.sourceMAC == key.mac || $0.sourceMAC == key.source }
+            ?? identity.flatMap { ip in cluster.members.first { $0.dedicatedIP == ip } }
         let masked = NLBClusterMAC.maskedSource(key.source, clusterIP: key.clusterIP)
         let host =
             member.map { "member \(NLBClusterDetector.memberText($0))" }

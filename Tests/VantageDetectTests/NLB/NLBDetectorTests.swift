@@ -90,6 +90,21 @@ private typealias S = NLBScenarios
         #expect(loud == ["nlb.member_conflict"], "\(findings.map { "\($0.kind): \($0.summary)" })")
     }
 
+    /// After a live migration host 2's NIC (own MAC) holds both its dedicated IP and the cluster
+    /// IP: the finding names host 2 through its dedicated IP's ARP answer.
+    @Test func namesTheMemberByItsDedicatedIP() throws {
+        var timeline = S.unicast()
+        timeline.add(FrameBuilder.arpRequest(from: S.clientMAC, ip: S.client, asking: S.host2), at: 6.0, vantage: 1)
+        timeline.add(FrameBuilder.arpReply(from: S.host2NIC, ip: S.host2, to: S.clientMAC, targetIP: S.client), at: 6.001, vantage: 1)
+        timeline.add(FrameBuilder.arpRequest(from: S.clientMAC, ip: S.client, asking: S.cluster), at: 6.5, vantage: 1)
+        timeline.add(FrameBuilder.arpReply(from: S.host2NIC, ip: S.cluster, to: S.clientMAC, targetIP: S.client), at: 6.501, vantage: 1)
+        let findings = timeline.findings()
+        let conflict = try #require(findings.of("nlb.member_conflict").first)
+        #expect(conflict.summary.hasPrefix("member host 2 (10.0.0.12, 02:02:0a:00:00:64) answers for NLB cluster IP 10.0.0.100 with 02:15:5d:00:00:12"))
+        #expect(conflict.ips == ["10.0.0.100", "10.0.0.12"] && conflict.details["host_id"] == .int(2))
+        #expect(Set(findings.atLeast(.warning).map(\.kind.rawValue)) == ["nlb.member_conflict"], "\(findings.map(\.summary))")
+    }
+
     @Test func firesWhenTwoModesClaimOneIP() throws {
         var timeline = S.unicast()
         // Host 2 was re-created in multicast mode: its heartbeats go to 03:bf and it answers ARP with it.
