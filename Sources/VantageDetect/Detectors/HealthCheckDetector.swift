@@ -7,7 +7,8 @@
 //
 //  Per frame: only TCP frames the decoder found an HTTP start line in (`applicationOffset != 0`,
 //  then the `.http` case); a request is remembered per connection until its response (or the
-//  timeout), and the outcome tallied per stream (client, server, port, Host value). Streams and
+//  timeout; answered ones a little longer, so that copies captured at other vantage points within
+//  0.5 s count once), and the outcome tallied per stream (client, server, port, Host value). Streams and
 //  pending requests are capped (least recently used evicted, counted). Judged at the end.
 
 import VantageCapture
@@ -111,6 +112,8 @@ public final class HealthCheckDetector: ConfigurableDetector {
     private var streams: BoundedRecencyMap<HealthStreamKey, HealthStream>
     private var pending: BoundedRecencyMap<HTTPConnectionKey, PendingHTTPRequest>
     private var nextSweep: Timestamp = .zero
+    /// Copies of one request at two vantage points lie at most this far apart (clock offsets).
+    static let copyWindow: Int64 = 500_000_000
 
     /// Streams and pending requests evicted because their maps were full.
     public var evictions: [String: Int] { ["streams": streams.evictions, "pending": pending.evictions] }
@@ -166,9 +169,10 @@ public final class HealthCheckDetector: ConfigurableDetector {
         case .request(let head):
             let connection = HTTPConnectionKey(
                 vlan: vlan, client: source, clientPort: tcp.sourcePort, server: destination, serverPort: tcp.destinationPort)
-            // The same request captured at another vantage point is one request.
-            if let waiting = pending[connection], reference.time - waiting.reference.time < 1_000_000,
-                waiting.reference.vantage != reference.vantage
+            // The same request captured at another vantage point (clocks may differ by a few
+            // hundred ms, and its response may already have been seen) is one request.
+            if let earlier = pending[connection], earlier.reference.vantage != reference.vantage,
+                abs(reference.time - earlier.reference.time) < Self.copyWindow
             {
                 return
             }
@@ -178,7 +182,10 @@ public final class HealthCheckDetector: ConfigurableDetector {
         case .response(let status):
             let connection = HTTPConnectionKey(
                 vlan: vlan, client: destination, clientPort: tcp.destinationPort, server: source, serverPort: tcp.sourcePort)
-            guard let request = pending.remove(connection) else { return }
+            // Only the first copy of a response counts.
+            guard var request = pending[connection], !request.answered else { return }
+            request.answered = true
+            pending.set(connection, request)
             let alive = isAlive(status.statusCode)
             let threshold = minFailures
             _ = streams.update(request.stream, default: { HealthStream() }) {
@@ -201,6 +208,7 @@ public final class HealthCheckDetector: ConfigurableDetector {
         let threshold = minFailures
         for (key, request) in expired.sorted(by: { $0.1.reference < $1.1.reference }) {
             _ = pending.remove(key)
+            guard !request.answered else { continue }
             _ = streams.update(request.stream, default: { HealthStream() }) {
                 $0.noteOutcome(alive: false, status: nil, request.reference, failureThreshold: threshold)
             }

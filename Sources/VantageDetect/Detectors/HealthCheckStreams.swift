@@ -32,10 +32,12 @@ struct HealthStreamKey: Hashable {
     }
 }
 
-/// A request waiting for its response.
+/// A request waiting for its response (kept a while once answered, so that copies of the same
+/// request and response captured at other vantage points are recognised as copies).
 struct PendingHTTPRequest {
     var stream: HealthStreamKey
     var reference: FrameReference
+    var answered = false
 }
 
 /// The outcomes of one request stream.

@@ -19,38 +19,41 @@ private enum Farm {
     /// a Host (or `hostlessStatus`). `silentFrom`: server 0 stops answering checks then.
     static func timeline(
         checkHost: String? = nil, hostlessStatus: UInt16 = 404, checks: Int = 15, silentFrom: Double? = nil,
-        browse: Bool = true
+        browse: Bool = true, secondVantageOffset: Double? = nil
     ) -> Timeline {
-        var timeline = Timeline()
+        var timeline = Timeline(vantages: secondVantageOffset == nil ? ["capture"] : ["checker", "server"])
+        func add(_ frame: [UInt8], _ t: Double) {
+            timeline.add(frame, at: t)
+            if let offset = secondVantageOffset { timeline.add(frame, at: t + offset, vantage: 1) }
+        }
         var port: UInt16 = 30000
         for index in 0..<checks {
             let t = Double(index) * 2.0
             for (serverIndex, server) in servers.enumerated() {
                 port += 1
                 let at = t + Double(serverIndex) * 0.05
-                timeline.add(
+                add(
                     FrameBuilder.httpRequest(
                         from: (checker.0, checker.1, port), to: (server.0, server.1, 80), method: .head, host: checkHost,
                         version: checkHost == nil ? .http10 : .http11),
-                    at: at)
+                    at)
                 if serverIndex == 0, let silentFrom, t >= silentFrom { continue }
                 let status: UInt16 = checkHost == nil ? hostlessStatus : 200
-                timeline.add(
+                add(
                     FrameBuilder.httpResponse(
                         from: (server.0, server.1, 80), to: (checker.0, checker.1, port), status: status,
                         reason: status == 200 ? "OK" : "Not Found", version: .http10),
-                    at: at + 0.003)
+                    at + 0.003)
             }
         }
         guard browse else { return timeline }
         for (index, t) in [0.7, 1.9, 5.3, 11.1, 12.0, 19.4, 23.8].enumerated() {
             let server = servers[index % 2]
             let clientPort = UInt16(50000 + index)
-            timeline.add(
-                FrameBuilder.httpRequest(from: (browser.0, browser.1, clientPort), to: (server.0, server.1, 80), host: site), at: t)
-            timeline.add(
+            add(FrameBuilder.httpRequest(from: (browser.0, browser.1, clientPort), to: (server.0, server.1, 80), host: site), t)
+            add(
                 FrameBuilder.httpResponse(from: (server.0, server.1, 80), to: (browser.0, browser.1, clientPort), status: 200),
-                at: t + 0.004)
+                t + 0.004)
         }
         return timeline
     }
@@ -75,6 +78,17 @@ private enum Farm {
         #expect(failing.allSatisfy { $0.causedBy == [finding.key] })
         // The first check fails at t = 0: the failing episode starts there.
         #expect(failing.allSatisfy { $0.start < Timeline.time(0.1) })
+    }
+
+    /// The same checks captured at the checker and at the server, whose clock is 200 ms ahead:
+    /// each request and response counts once, and no copy turns into a timeout.
+    @Test func countsEachCheckOnceAcrossVantagePoints() throws {
+        let findings = Farm.timeline(secondVantageOffset: 0.2).findings()
+        let finding = try #require(findings.of("health_check.host_header").first)
+        #expect(finding.summary.contains("404 ×15") && !finding.summary.contains("timeout"))
+        let failing = findings.of("health_check.failing")
+        #expect(failing.count == 2 && failing.allSatisfy { $0.details["checks"] == .int(15) && $0.details["timeouts"] == .int(0) })
+        #expect(Farm.timeline(checkHost: Farm.site, secondVantageOffset: 0.2).findings().isEmpty)
     }
 
     @Test func namesOtherFailingStatuses() throws {
