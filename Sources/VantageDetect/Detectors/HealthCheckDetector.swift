@@ -215,26 +215,40 @@ public final class HealthCheckDetector: ConfigurableDetector {
         }
     }
 
+    /// A failing check stream without a Host header, and the Host that works on its server.
+    private struct HostlessCheck {
+        var key: HealthStreamKey
+        var stream: HealthStream
+        var workingHost: HTTPHostName
+        var hostStream: HealthStream
+    }
+
     public func finish(at time: Timestamp, state: AnalysisState, sink: FindingSink) {
         sweep(olderThan: time - timeout)
-        let checks = streams.entries
+        let all = streams.entries
+        let checks = all
             .filter { $0.value.isSteady(minRequests: minRequests, intervals: intervals, tolerance: tolerance, regularShare: 0.8) }
-            .sorted { ($0.value.firstRequest ?? .init(vantage: 0, frame: 0, time: .zero)) < ($1.value.firstRequest ?? .init(vantage: 0, frame: 0, time: .zero)) }
-        // health_check.host_header: per checker, the host-less failing streams whose server serves a Host.
-        var hostless: [ResolvedAddress: [(HealthStreamKey, HealthStream, HTTPHostName, HealthStream)]] = [:]
+            .sorted { ($0.value.firstRequest?.time ?? .zero, $0.key.serverText) < ($1.value.firstRequest?.time ?? .zero, $1.key.serverText) }
+        // health_check.host_header: per (VLAN, checker), the Host-less failing streams whose server
+        // answers requests that name a Host.
+        var hostless: [String: [HostlessCheck]] = [:]
         for (key, stream) in checks where key.host.isEmpty && stream.failingSince != nil {
-            let named = streams.entries.filter {
+            let named = all.filter {
                 $0.key.vlan == key.vlan && $0.key.server == key.server && $0.key.serverPort == key.serverPort
                     && !$0.key.host.isEmpty && $0.value.alive >= minHostSuccesses
             }
-            guard let best = named.max(by: { ($0.value.alive, $1.key.host.description) < ($1.value.alive, $0.key.host.description) }) else { continue }
-            hostless[key.client, default: []].append((key, stream, best.key.host, best.value))
+            let best = named.max {
+                ($0.value.alive, $1.key.host.description) < ($1.value.alive, $0.key.host.description)
+            }
+            guard let best else { continue }
+            let findingKey = "\(Self.hostHeaderKind.rawValue)|\(key.vlan)|\(key.client)"
+            hostless[findingKey, default: []].append(
+                HostlessCheck(key: key, stream: stream, workingHost: best.key.host, hostStream: best.value))
         }
         var hostHeaderKeys: [HealthStreamKey: String] = [:]
-        for (checker, entries) in hostless.sorted(by: { $0.key < $1.key }) {
-            let findingKey = "\(Self.hostHeaderKind.rawValue)|\(entries[0].0.vlan)|\(checker)"
-            for entry in entries { hostHeaderKeys[entry.0] = findingKey }
-            sink.emit(hostHeaderFinding(checker: checker, entries, key: findingKey, state: state))
+        for (findingKey, entries) in hostless.sorted(by: { $0.key < $1.key }) {
+            for entry in entries { hostHeaderKeys[entry.key] = findingKey }
+            sink.emit(hostHeaderFinding(entries, key: findingKey, state: state))
         }
         for (key, stream) in checks where stream.failingSince != nil {
             sink.emit(failingFinding(key, stream, causedBy: hostHeaderKeys[key], state: state))
@@ -245,51 +259,59 @@ public final class HealthCheckDetector: ConfigurableDetector {
         stream.medianInterval.map { "every \(DurationText.seconds($0))" } ?? ""
     }
 
-    private func hostHeaderFinding(
-        checker: ResolvedAddress, _ entries: [(HealthStreamKey, HealthStream, HTTPHostName, HealthStream)], key: String,
-        state: AnalysisState
-    ) -> Finding {
-        let first = entries[0].1
+    private func hostHeaderFinding(_ entries: [HostlessCheck], key: String, state: AnalysisState) -> Finding {
+        let first = entries[0].stream
+        let checker = entries[0].key.client
         let servers = entries.map { entry in
-            "\(entry.0.serverText) (\(entry.1.failureText) since \(entry.1.failingSince.map { NeighborText.frame($0, state) } ?? "?"); "
-                + "with Host \(entry.2): \(entry.3.aliveText))"
+            let since = entry.stream.failingSince.map { NeighborText.frame($0, state) } ?? "?"
+            return "\(entry.key.serverText) (\(entry.stream.failureText) since \(since); "
+                + "with Host \(entry.workingHost): \(entry.hostStream.aliveText))"
         }
-        let hosts = Array(Set(entries.map(\.2.description))).sorted()
+        let hosts = Array(Set(entries.map(\.workingHost.description))).sorted()
         let summary =
             "Health checks from \(checker) (\(first.method) over \(first.version) without a Host header, \(every(first))) "
             + "fail at \(DurationText.list(servers)), while requests naming Host \(DurationText.list(hosts)) succeed "
             + "there: the checker marks the server\(entries.count == 1 ? "" : "s") down only because its checks carry no Host header"
         var evidence: [Evidence] = []
         for entry in entries {
-            evidence += entry.1.evidence.prefix(3)
-            if let alive = entry.3.firstAlive { evidence.append(Evidence(alive, "alive response to a request with Host \(entry.2)")) }
-            if let last = entry.1.lastFailure { evidence.append(Evidence(last, "latest failing check")) }
+            evidence += entry.stream.evidence.prefix(3)
+            if let alive = entry.hostStream.firstAlive {
+                evidence.append(Evidence(alive, "alive response to a request with Host \(entry.workingHost)"))
+            }
+            if let last = entry.stream.lastFailure { evidence.append(Evidence(last, "latest failing check")) }
         }
-        let start = entries.compactMap { $0.1.failingSince?.time }.min() ?? state.now
-        let end = entries.compactMap { $0.1.lastFailure?.time }.max() ?? start
+        let start = entries.compactMap { $0.stream.failingSince?.time }.min() ?? state.now
+        let end = entries.compactMap { $0.stream.lastFailure?.time }.max() ?? start
+        let serverDetails: [DetailValue] = entries.map { entry in
+            .object([
+                "server": .string(entry.key.serverText),
+                "checks": .int(entry.stream.requests),
+                "failed": .int(entry.stream.failed + entry.stream.timeouts),
+                "failing_statuses": Self.statusDetail(entry.stream.failingStatuses),
+                "working_host": .string(entry.workingHost.description),
+                "host_alive_responses": .int(entry.hostStream.alive),
+            ])
+        }
         return Finding(
             kind: Self.hostHeaderKind, severity: .warning, start: start, end: max(start, end), summary: summary,
-            ips: [checker.description] + entries.map(\.0.server.description), vlan: entries[0].0.vlan, evidence: evidence,
-            remedy: "Make the checker at \(checker) send HTTP/1.1 with `Host: \(hosts[0])` (KEMP LoadMaster: enable HTTP 1.1 "
-                + "and set the check host; HAProxy: `http-check send meth HEAD uri / ver HTTP/1.1 hdr Host \(hosts[0])`), "
-                + "or bind a default site on the server that answers the check.",
+            ips: [checker.description] + entries.map(\.key.server.description), vlan: entries[0].key.vlan,
+            evidence: evidence,
+            remedy: "Make the checker at \(checker) send HTTP/1.1 with `Host: \(hosts[0])` (KEMP LoadMaster: enable HTTP "
+                + "1.1 and set the check host; HAProxy: `http-check send meth HEAD uri / ver HTTP/1.1 hdr Host "
+                + "\(hosts[0])`), or bind a default site on the server that answers the check.",
             key: key,
             details: [
                 "checker": .string(checker.description),
                 "method": .string(first.method.rawValue),
                 "version": .string(first.version.description),
                 "interval_s": first.medianInterval.map { .double(Double($0) / 1e9) } ?? .null,
-                "servers": .list(entries.map { entry in
-                    .object([
-                        "server": .string(entry.0.serverText),
-                        "checks": .int(entry.1.requests),
-                        "failed": .int(entry.1.failed + entry.1.timeouts),
-                        "failing_statuses": .object(Dictionary(uniqueKeysWithValues: entry.1.failingStatuses.map { (String($0.key), DetailValue.int($0.value)) })),
-                        "working_host": .string(entry.2.description),
-                        "host_alive_responses": .int(entry.3.alive),
-                    ])
-                }),
+                "servers": .list(serverDetails),
             ])
+    }
+
+    /// Status code → count, as a detail object.
+    static func statusDetail(_ statuses: [UInt16: Int]) -> DetailValue {
+        .object(Dictionary(uniqueKeysWithValues: statuses.map { (String($0.key), DetailValue.int($0.value)) }))
     }
 
     private func failingFinding(_ key: HealthStreamKey, _ stream: HealthStream, causedBy: String?, state: AnalysisState) -> Finding {
@@ -318,7 +340,7 @@ public final class HealthCheckDetector: ConfigurableDetector {
                 "alive": .int(stream.alive),
                 "failed": .int(stream.failed),
                 "timeouts": .int(stream.timeouts),
-                "failing_statuses": .object(Dictionary(uniqueKeysWithValues: stream.failingStatuses.map { (String($0.key), DetailValue.int($0.value)) })),
+                "failing_statuses": Self.statusDetail(stream.failingStatuses),
                 "interval_s": stream.medianInterval.map { .double(Double($0) / 1e9) } ?? .null,
                 "failing_since": .string(since.time.description),
                 "recovered": .bool(stream.lastOutcomeAlive),
