@@ -48,7 +48,8 @@ public final class NLBUnicastFloodingDetector: ConfigurableDetector {
                 rule: "IP frames whose destination MAC is a unicast NLB cluster MAC 02:bf:a:b:c:d, captured at a "
                     + "vantage point that saw no unicast frame from any member of that cluster (masked source "
                     + "02:h:a:b:c:d): at least min_frames there. Rates are frames and "
-                    + "bytes over the time between the first and last flooded frame.",
+                    + "bytes over the time between the first and last flooded frame (at least 1 s). Needs Ethernet "
+                    + "captures (Linux cooked captures keep no destination MAC).",
                 severity: "warning",
                 remedies: "Switch the cluster to IGMP multicast mode and enable IGMP snooping, or put the cluster in "
                     + "its own VLAN, or add a static MAC table entry for the cluster MAC limited to the members' "

@@ -142,12 +142,6 @@ private enum Farm {
         #expect(timeline.findings().isEmpty)
     }
 
-    @Test func hostNameIsKeptInlineAndLowercased() {
-        #expect(HTTPHostName("WWW.Example.TEST").description == "www.example.test")
-        #expect(HTTPHostName("a-very-long-host-name.example.test").description == "a-very-long-host-name.ex…")
-        #expect(HTTPHostName().isEmpty && !HTTPHostName("x").isEmpty)
-    }
-
     @Test func bothKindsAreDescribed() {
         let kinds = DetectorRegistry.descriptions.filter { $0.kind.category == "health_check" }
         #expect(kinds.map(\.kind.rawValue) == ["health_check.failing", "health_check.host_header"])
