@@ -105,6 +105,23 @@ private typealias S = NLBScenarios
         #expect(Set(findings.atLeast(.warning).map(\.kind.rawValue)) == ["nlb.member_conflict"], "\(findings.map(\.summary))")
     }
 
+    /// Both members lose the cluster MAC and answer the same request with their NIC MACs: two
+    /// conflicts, and no arp.duplicate_ip / flip-flop for the cluster IP (nlb.* owns it).
+    @Test func bothMembersAnsweringWithNICMACsAreNLBConflictsNotDuplicates() throws {
+        var timeline = S.multicast()
+        for round in 0..<3 {
+            let t = 4.0 + Double(round)
+            timeline.add(FrameBuilder.arpRequest(from: S.clientMAC, ip: S.client, asking: S.cluster), at: t, vantage: 1)
+            timeline.add(FrameBuilder.arpReply(from: S.host1NIC, ip: S.cluster, to: S.clientMAC, targetIP: S.client), at: t + 0.001, vantage: 1)
+            timeline.add(FrameBuilder.arpReply(from: S.host2NIC, ip: S.cluster, to: S.clientMAC, targetIP: S.client), at: t + 0.002, vantage: 1)
+        }
+        let findings = timeline.findings()
+        let conflicts = findings.of("nlb.member_conflict")
+        #expect(conflicts.count == 2 && conflicts.allSatisfy { $0.severity == .critical && $0.details["count"] == .int(3) })
+        #expect(Set(conflicts.compactMap { $0.details["host_id"] }) == [.int(1), .int(2)])
+        #expect(Set(findings.atLeast(.warning).map(\.kind.rawValue)) == ["nlb.member_conflict"], "\(findings.map(\.summary))")
+    }
+
     @Test func firesWhenTwoModesClaimOneIP() throws {
         var timeline = S.unicast()
         // Host 2 was re-created in multicast mode: its heartbeats go to 03:bf and it answers ARP with it.
