@@ -62,12 +62,6 @@ public struct NLBCluster: Sendable {
 
     /// The member with `hostID`, if known.
     public func member(hostID: UInt32) -> NLBMember? { members.first { $0.hostID == hostID } }
-
-    /// Whether `mac` is one of the cluster's MACs, or a member's source MAC.
-    public func involves(_ mac: MACAddress) -> Bool {
-        NLBClusterMAC.classify(mac, clusterIP: clusterIP) != nil || members.contains { $0.sourceMAC == mac }
-            || NLBClusterMAC.maskedSource(mac, clusterIP: clusterIP) != nil
-    }
 }
 
 /// The NLB engine: clusters keyed by (VLAN, cluster IP), bounded and deterministic.
@@ -105,22 +99,6 @@ public final class NLBClusters {
     public func cluster(ip: IPv4Address, vlan: UInt16) -> NLBCluster? {
         guard !clusters.isEmpty, let slot = index[Key(vlan: vlan, ip: ip)] else { return nil }
         return clusters[slot]
-    }
-
-    /// Whether `ip` is a known cluster IP, or a member's dedicated IP, in `vlan`.
-    public func isClusterOrMemberIP(_ ip: IPv4Address, vlan: UInt16) -> Bool {
-        guard !clusters.isEmpty else { return false }
-        if index[Key(vlan: vlan, ip: ip)] != nil { return true }
-        return clusters.contains { $0.vlan == vlan && $0.members.contains { $0.dedicatedIP == ip } }
-    }
-
-    /// The cluster whose member sends from `mac` (a masked 02:h:IP source or a heartbeat's source).
-    public func cluster(memberMAC mac: MACAddress, vlan: UInt16) -> NLBCluster? {
-        guard !clusters.isEmpty else { return nil }
-        if let masked = NLBClusterMAC.maskedSource(mac), let found = cluster(ip: masked.clusterIP, vlan: vlan) {
-            return found
-        }
-        return clusters.first { $0.vlan == vlan && $0.members.contains { $0.sourceMAC == mac } }
     }
 
     /// Takes in one NLB heartbeat or ARP frame (other frames are ignored).

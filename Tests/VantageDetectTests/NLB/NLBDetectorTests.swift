@@ -32,6 +32,17 @@ private typealias S = NLBScenarios
         #expect(timeline.findings().isEmpty)
     }
 
+    /// The NLB explanations do not hide real spoofing next to a cluster: an ARP sent in another
+    /// MAC's name for an address that is no cluster IP is still arp.mac_mismatch.
+    @Test func spoofingBesideAClusterIsStillReported() throws {
+        var timeline = S.unicast()
+        let spoof = FrameBuilder.arpReply(
+            from: S.host1NIC, ip: IPv4Address(10, 0, 0, 77), to: S.clientMAC, targetIP: S.client, ethernetSource: S.bystanderMAC)
+        timeline.add(spoof, at: 4.0, vantage: 1)
+        let mismatch = try #require(timeline.findings().of("arp.mac_mismatch").first)
+        #expect(mismatch.ips == ["10.0.0.77"] && mismatch.macs.contains(S.bystanderMAC.description))
+    }
+
     @Test func everyNLBKindIsRegisteredAndDescribed() {
         let descriptions = DetectorRegistry.descriptions
         for kind in ["nlb.cluster", "nlb.member_conflict", "nlb.unicast_flooding"] {
