@@ -14,8 +14,9 @@
 //  answered would count as flooded at its own vantage point: the cluster is then dead anyway.
 //  Heartbeats are not counted (they are small and part of NLB's design); the data plane is.
 //
-//  Per frame: one compare on the destination MAC's top 16 bits, and one on the source MAC's
-//  first octets; state is one small record per (vantage point, cluster MAC), capped.
+//  Per frame: nothing until an NLB cluster is recognised (NLBClusters); then one compare on the
+//  destination MAC's top 16 bits and one on the source MAC's first octets, and a lookup only for
+//  frames that match; state is one small record per (vantage point, cluster MAC), capped.
 
 import VantageCapture
 import VantageState
@@ -45,7 +46,8 @@ public final class NLBUnicastFloodingDetector: ConfigurableDetector {
                 meaning: "A Windows NLB cluster in unicast mode makes the switch flood every frame for the cluster "
                     + "to all ports of the VLAN: hosts that are not members receive (and drop) the cluster's "
                     + "traffic, which costs them bandwidth and CPU and can saturate slow ports.",
-                rule: "IP frames whose destination MAC is a unicast NLB cluster MAC 02:bf:a:b:c:d, captured at a "
+                rule: "IP frames whose destination MAC is the unicast cluster MAC 02:bf:a:b:c:d of a cluster "
+                    + "recognised by nlb.cluster (counted from its first heartbeat or ARP on), captured at a "
                     + "vantage point that saw no unicast frame from any member of that cluster (masked source "
                     + "02:h:a:b:c:d): at least min_frames there. Rates are frames and "
                     + "bytes over the time between the first and last flooded frame (at least 1 s). Needs Ethernet "
@@ -92,17 +94,21 @@ public final class NLBUnicastFloodingDetector: ConfigurableDetector {
     }
 
     public func observe(_ observation: Observation, state: AnalysisState, sink: FindingSink) {
-        guard case .ethernet(let ethernet) = observation.packet.link else { return }
+        // No NLB cluster recognised (heartbeats, ARP): nothing to do (the usual network).
+        guard !state.nlbClusters.isEmpty, case .ethernet(let ethernet) = observation.packet.link else { return }
         let destination = ethernet.destination
         if destination.rawValue >> 32 == 0x02BF {
-            count(observation, clusterMAC: destination)
+            let clusterIP = IPv4Address(rawValue: UInt32(truncatingIfNeeded: destination.rawValue))
+            if state.nlbClusters.cluster(ip: clusterIP, vlan: observation.vlan) != nil {
+                count(observation, clusterMAC: destination)
+            }
             return
         }
         // A member's own unicast frame (masked source 02:h:a:b:c:d, h in 1–32).
         let source = ethernet.source.rawValue
         guard source >> 40 == 0x02, (source >> 32) & 0xFF >= 1, (source >> 32) & 0xFF <= 32, destination.isUnicast else { return }
         let clusterIP = IPv4Address(rawValue: UInt32(truncatingIfNeeded: source))
-        guard !state.nlbClusters.isEmpty, state.nlbClusters.cluster(ip: clusterIP, vlan: observation.vlan) != nil else { return }
+        guard state.nlbClusters.cluster(ip: clusterIP, vlan: observation.vlan) != nil else { return }
         involved.insert(InvolvedKey(vantage: observation.reference.vantage, vlan: observation.vlan, clusterIP: clusterIP))
     }
 
