@@ -72,7 +72,7 @@ public final class NLBClusterDetector: ConfigurableDetector {
     /// `unicast`, `unicast and multicast`, or `unknown` (heartbeats to another MAC).
     static func modesText(_ cluster: NLBCluster) -> String {
         let modes = cluster.modes.map { $0 == .igmpMulticast ? "IGMP multicast" : $0.rawValue }
-        return modes.isEmpty ? "unknown-mode" : DurationText.list(modes)
+        return modes.isEmpty ? "unknown" : DurationText.list(modes)
     }
 
     private func finding(_ cluster: NLBCluster, state: AnalysisState) -> Finding {
