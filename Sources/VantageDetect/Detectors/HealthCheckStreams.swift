@@ -103,7 +103,7 @@ struct HealthStream {
             run += 1
             if run == failureThreshold, failingSince == nil, let runStart {
                 failingSince = runStart
-                addEvidence(runStart, "first of \(failureThreshold) failing checks in a row: \(status.map { "status \($0)" } ?? "no response")")
+                addEvidence(runStart, "first of \(failureThreshold) or more failing checks in a row")
             }
             lastFailure = reference
         }
