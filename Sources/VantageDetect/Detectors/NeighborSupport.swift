@@ -37,6 +37,14 @@ struct NeighborPolicy {
         return state.virtualIPs.groupIndex(owningVIP: ipv4, vlan: key.vlan) != nil
     }
 
+    /// Whether `key` is the cluster IP of a Windows NLB cluster seen on the wire (heartbeats, or
+    /// ARP mapping it to a cluster MAC): every member answers for it by design, and a member that
+    /// answers with its own MAC is reported by `nlb.member_conflict`, which knows the cluster.
+    static func isNLBClusterIP(_ key: NeighborKey, state: AnalysisState) -> Bool {
+        guard let ipv4 = key.address.ipv4 else { return false }
+        return state.nlbClusters.cluster(ip: ipv4, vlan: key.vlan) != nil
+    }
+
     /// Whether a change between `a` and `b` is a first-hop redundancy failover: both MACs speak
     /// VRRP/CARP/HSRP (an advert naming the address, or any advert in the VLAN, since CARP adverts
     /// carry no address and VRRP's decoded advert keeps only the first one).

@@ -255,7 +255,9 @@ public final class StaleAfterMoveDetector: ConfigurableDetector {
 
     private func report(_ episode: Episode, key: SenderKey, state: AnalysisState, sink: FindingSink, final: Bool) {
         let stale = episode.last.time - episode.move.time
-        guard stale >= settings.grace, !NeighborPolicy.isGroupVIP(key.neighbor, state: state) else { return }
+        guard stale >= settings.grace, !NeighborPolicy.isGroupVIP(key.neighbor, state: state),
+            !NeighborPolicy.isNLBClusterIP(key.neighbor, state: state)
+        else { return }
         let neighbor = key.neighbor
         var episode = episode
         if episode.senderAddress == nil { episode.senderAddress = state.neighbors.sender(key)?.senderAddress }
