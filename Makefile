@@ -59,7 +59,7 @@ bench: deps
 # Examples/: the keepalived capture the tests use (record.sh), and the incident scenarios'
 # captures (a scenario that passes with VT_EXPORT_DIR set copies them and lists them in
 # Examples/incidents.tsv).
-EXAMPLE_SCENARIOS ?= 000-arp-replies-lost 001-* 002-* 003-* 004-ip-reuse
+EXAMPLE_SCENARIOS ?= 000-arp-replies-lost 001-* 002-nlb-host-header 002-nlb-member-conflict 003-* 004-ip-reuse
 examples: deps
 	$(SWIFT) build --product vantage
 	Examples/record.sh

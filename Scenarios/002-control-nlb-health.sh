@@ -64,6 +64,7 @@ vt_verify "browser got 200 with Host $SITE" bash -c "[ \$(grep -c 'HTTP/1.0 200'
 cat >"$VT_TMP/spec.json" <<JSON
 {
   "scenario": "$VT_NAME",
+  "title": "Control: a healthy NLB cluster and health checks that carry the Host header",
   "captures": {"web": "$VT_TMP/web.pcap", "lb": "$VT_TMP/lb.pcap", "nlb1": "$VT_TMP/nlb1.pcap"},
   "save_findings": "$VT_TMP/findings.jsonl",
   "expect_exit": 0,

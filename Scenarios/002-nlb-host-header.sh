@@ -72,6 +72,7 @@ vt_verify "web capture: >= 10 HEAD requests from $LB" \
 cat >"$VT_TMP/spec.json" <<JSON
 {
   "scenario": "$VT_NAME",
+  "title": "Seed 002: a unicast Windows NLB cluster flooded to bystanders, and a load balancer whose HTTP/1.0 health check sends no Host header",
   "captures": {"web": "$VT_TMP/web.pcap", "lb": "$VT_TMP/lb.pcap", "nlb1": "$VT_TMP/nlb1.pcap"},
   "save_findings": "$VT_TMP/findings.jsonl",
   "expect_exit": 1,

@@ -61,6 +61,7 @@ vt_verify "nlb1 capture: heartbeats from both members" \
 cat >"$VT_TMP/spec.json" <<JSON
 {
   "scenario": "$VT_NAME",
+  "title": "Seed 002: NLB members misconfigured after a live migration: a member answers for the cluster IP with its own MAC",
   "captures": {"client": "$VT_TMP/client.pcap", "nlb1": "$VT_TMP/nlb1.pcap"},
   "save_findings": "$VT_TMP/findings.jsonl",
   "expect_exit": 1,
