@@ -35,6 +35,14 @@ public enum DetectorRegistry {
             // tcp.* (handshakes; after the neighbor, arp and vip detectors: their findings are the causes)
             TCPHandshakeDetector.self,
             // end tcp.*
+            // nlb.* (Windows NLB: state NLBClusters)
+            NLBClusterDetector.self,
+            NLBMemberConflictDetector.self,
+            NLBUnicastFloodingDetector.self,
+            // end nlb.*
+            // health_check.* (HTTP health checks: own bounded request/response table)
+            HealthCheckDetector.self,
+            // end health_check.*
         ]
     }
 }
