@@ -391,3 +391,20 @@ private enum LAN {
         #expect(lab.findings().of("tcp.handshake_table_saturated").isEmpty)
     }
 }
+
+@Suite struct TCPHandshakeUnjudgedTests {
+    @Test func lonelySYNsThatNobodyRetriesAreNotFailures() {
+        // A SYN scan of filtered ports, and SYN + SYN-ACK whose ACK the capture misses (one
+        // direction of a direct-server-return path): nobody retransmits, so nothing failed.
+        var lab = HandshakeLab()
+        lab.connection(client: LAN.clients[0].port(53_000), server: LAN.web.port(80), at: 0)
+        for port in UInt16(20)..<UInt16(40) {
+            lab.handshake(client: LAN.clients[4].port(60_000), server: LAN.web.port(port), at: 1 + Double(port) * 0.01, synTimes: [0], answer: { _ in nil }, complete: false)
+        }
+        lab.handshake(
+            client: LAN.clients[1].port(53_001), server: LAN.web.port(80), at: 2, synTimes: [0], answer: { _ in (LAN.clients[1].mac, nil) },
+            complete: false)
+        lab.connection(client: LAN.clients[0].port(53_002), server: LAN.web.port(80), at: 30)
+        #expect(lab.findings().tcp.isEmpty, "\(lab.findings().tcp.listing)")
+    }
+}

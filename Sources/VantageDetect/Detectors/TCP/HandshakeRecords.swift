@@ -109,6 +109,8 @@ struct HandshakeServerStats: Sendable {
     var refused = 0
     /// Aborted by the client with a RST.
     var aborted = 0
+    /// Never completed, but nobody retransmitted (a scan, or a capture missing one direction): not judged.
+    var unconfirmed = 0
     /// Still in flight when the capture ended.
     var inFlight = 0
     /// Never completed, and no SYN was captured (not judged).

@@ -54,7 +54,7 @@ public final class TCPHandshakeDetector: ConfigurableDetector {
         /// Unanswered handshakes younger than this at the end of the capture are in flight.
         public static let inFlight = Tunable(
             "in_flight", unit: "s", default: 3,
-            "at the end of the capture, an open handshake younger than this and never retransmitted is in flight, not failed")
+            "at the end of the capture, an open handshake whose first SYN is younger than this is in flight, not failed")
         /// Pending table capacity.
         public static let tableCapacity = Tunable(
             "table_capacity", unit: "entries", default: 16384,
@@ -137,9 +137,10 @@ public final class TCPHandshakeDetector: ConfigurableDetector {
                     + "connection timeouts or refusals; load balancers mark servers down.",
                 rule: "Per connection (VLAN, 4-tuple; a segment captured at several vantage points counts once): a SYN "
                     + "was seen (handshakes whose SYN no capture saw are not judged) and no segment with ACK (other than "
-                    + "SYN-ACKs) followed before give_up seconds "
-                    + "without activity or the end of the capture (then only if retransmitted or older than in_flight), "
-                    + "or the server answered a SYN with a RST. Failures are tied to a cause among the other findings: "
+                    + "SYN-ACKs) followed before give_up seconds without activity or the end of the capture (then only "
+                    + "if the first SYN is older than in_flight), although the SYN or the SYN-ACK was retransmitted (a "
+                    + "lone SYN, or SYN and SYN-ACK, that nobody retried is a scan or a capture missing one direction: "
+                    + "not judged); or the server answered a SYN with a RST. Failures are tied to a cause among the other findings: "
                     + "a SYN or SYN-ACK sent to a MAC that no longer owns the address (neighbor.stale_after_move), "
                     + "delivered to a non-master router (vip.traffic_to_backup), an unanswered ARP/NDP by an endpoint or "
                     + "its next hop (arp.unanswered, ndp.unanswered), or the RST; one finding per (server, cause) with the "
@@ -388,9 +389,12 @@ public final class TCPHandshakeDetector: ConfigurableDetector {
             result = entry.retransmitted && completion.time - entry.start >= settings.slowDelay ? .slow : .completed
         } else if entry.reset != nil {
             result = entry.resetByServer ? .refused : nil
-        } else if evicted {
+        } else if evicted || !entry.retransmitted {
+            // Nobody retried: a real client or server retransmits a lost SYN or SYN-ACK, so a
+            // single SYN (or SYN and SYN-ACK) left alone is a scan or a capture that misses one
+            // direction (asymmetric routing, direct server return), not a failure. Not judged.
             result = nil
-        } else if atEnd && !entry.retransmitted && now - entry.start < settings.inFlight {
+        } else if atEnd && now - entry.start < settings.inFlight {
             result = nil
         } else {
             result = entry.synAcks.isEmpty ? .noSynAck : .synAckUnacknowledged
@@ -407,6 +411,8 @@ public final class TCPHandshakeDetector: ConfigurableDetector {
                     stats.evicted += 1
                 } else if entry.reset != nil {
                     stats.aborted += 1
+                } else if !entry.retransmitted {
+                    stats.unconfirmed += 1
                 } else {
                     stats.inFlight += 1
                 }

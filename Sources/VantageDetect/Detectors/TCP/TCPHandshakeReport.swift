@@ -152,7 +152,7 @@ struct HandshakeReport {
             "server": .string(group.server.description), "ports": .list(ports.map { .int(Int($0)) }),
             "handshakes": .int(count), "server_handshakes": .int(handshakes), "server_completed": .int(stats.completed),
             "server_slow": .int(stats.slow), "server_failed": .int(stats.failed), "server_refused": .int(stats.refused),
-            "server_in_flight_at_end": .int(stats.inFlight), "server_aborted_by_client": .int(stats.aborted),
+            "server_in_flight_at_end": .int(stats.inFlight), "server_unconfirmed": .int(stats.unconfirmed), "server_aborted_by_client": .int(stats.aborted),
             "ratio": .double((ratio * 1e6).rounded() / 1e6), "one_in": .int(oneIn), "cause": .string(cause.label),
             "cause_established": .bool(cause.isEstablished), "schedule": .string(schedule.label),
             "schedule_text": .string(schedule.text), "server_down": .bool(down), "before_first_accept": .bool(startingUp),
