@@ -349,7 +349,7 @@ public final class TCPHandshakeDetector: ConfigurableDetector {
         let sighting = SegmentSighting(observation)
         let fromClient = (key.low == from) == pending[slot: slot].clientIsLow
         if flags.contains(.rst) {
-            // A RST from the client before any SYN-ACK is no answer to this handshake's SYN.
+            // From the server it refuses the SYN; from the client it aborts the attempt (not a failure).
             pending[slot: slot].reset = sighting
             pending[slot: slot].resetByServer = !fromClient
         } else {

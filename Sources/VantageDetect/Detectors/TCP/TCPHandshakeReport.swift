@@ -191,7 +191,8 @@ struct HandshakeReport {
     /// SYN-ACKs, and the completion or RST.
     private func journey(_ outcome: HandshakeOutcome, cause: HandshakeCause?) -> [Evidence] {
         var evidence: [Evidence] = []
-        let from = "\(outcome.client)", to = "\(outcome.server)"
+        let from = "\(outcome.client)"
+        let to = "\(outcome.server)"
         let astray = cause?.segment
         for (index, syn) in outcome.syns.enumerated() {
             // The first SYN at every vantage point (where the journey starts), retransmissions once.
