@@ -32,6 +32,9 @@ public enum DetectorRegistry {
             VIPFailoverWithoutGARPDetector.self,
             VIPTrafficToBackupDetector.self,
             // end vip.*
+            // heartbeat.* (cluster heartbeat streams: own stream table in the detector)
+            HeartbeatDetector.self,
+            // end heartbeat.*
         ]
     }
 }
