@@ -1,0 +1,215 @@
+import Testing
+import VantageCapture
+import VantageDetect
+import VantageState
+import VantageWire
+
+/// heartbeat.*: the ladder, learned and declared intervals, network loss against sender stalls,
+/// lost nodes, and the normal cases that must stay quiet.
+@Suite struct HeartbeatDetectorTests {
+    private static let a = Station("02:00:00:00:03:01", "10.0.3.1")
+    private static let b = Station("02:00:00:00:03:02", "10.0.3.2")
+
+    /// One stream a -> b (UDP `port`) every 1.2 s, captured at b, with a silence of `gap`
+    /// intervals after the 11th heartbeat (the heartbeat due then and those after it are missing).
+    private func stream(gap: Double, port: UInt16 = 3343, interval: Double = 1.2) -> (Timeline, resume: Int) {
+        var timeline = Timeline(vantages: ["b"])
+        var time = 0.0
+        var frame = 0
+        var resume = 0
+        for sequence in 0..<24 {
+            timeline.add(
+                FrameBuilder.udp(from: Self.a.port(port), to: Self.b.port(port), payload: [UInt8(sequence)]), at: time)
+            frame += 1
+            if sequence == 10 {
+                time += gap * interval
+                resume = frame + 1
+            } else {
+                time += interval
+            }
+        }
+        return (timeline, resume)
+    }
+
+    private func declared(_ text: String) -> AnalysisConfiguration {
+        var configuration = AnalysisConfiguration()
+        configuration.heartbeats = [HeartbeatDeclaration(text)].compactMap { $0 }
+        return configuration
+    }
+
+    @Test(arguments: [(2.5, "lost", Severity.info), (4.5, "unreachable", .warning), (6.5, "failed", .critical)])
+    func gapsClimbTheLadderExactly(gap: Double, rung: String, severity: Severity) throws {
+        let (timeline, resume) = stream(gap: gap)
+        let findings = timeline.findings(configuration: declared("udp/3343@1.2")).heartbeat
+        let finding = try #require(findings.of("heartbeat.degraded").first)
+        #expect(findings.count == 1, "\(findings.map(\.summary))")
+        #expect(finding.detail("worst_rung") == rung)
+        #expect(finding.severity == severity)
+        #expect(abs((finding.number("worst_gap_s") ?? 0) - gap * 1.2) < 0.001)
+        #expect(abs((finding.number("worst_gap_intervals") ?? 0) - gap) < 0.01)
+        #expect(finding.detail("interval_source") == "declared")
+        #expect(finding.ips.contains("10.0.3.1") && finding.ips.contains("10.0.3.2"))
+        #expect(finding.evidence.map(\.reference.frame) == [resume - 1, resume])
+        #expect(finding.summary.contains("10.0.3.1") && finding.summary.contains("'\(rung)'"))
+    }
+
+    @Test func oneMissingHeartbeatOrJitterIsNormal() {
+        for gap in [1.0, 2.0, 2.2] {
+            let (timeline, _) = stream(gap: gap)
+            #expect(timeline.findings(configuration: declared("udp/3343@1.2")).heartbeat.isEmpty, "gap \(gap)")
+        }
+    }
+
+    @Test func theIntervalIsLearnedWhenNotDeclared() throws {
+        let (timeline, _) = stream(gap: 4.5)
+        let finding = try #require(timeline.findings().of("heartbeat.degraded").first)
+        #expect(finding.detail("interval_source") == "learned")
+        #expect(abs((finding.number("interval_s") ?? 0) - 1.2) < 0.001)
+        #expect(finding.detail("worst_rung") == "unreachable")
+    }
+
+    @Test func aDeclaredIntervalOverridesTheTraffic() {
+        // Declared 3 s: the 5.4 s gap is 1.8 intervals, normal.
+        let (timeline, _) = stream(gap: 4.5)
+        #expect(timeline.findings(configuration: declared("udp/3343@3")).heartbeat.isEmpty)
+    }
+
+    @Test func aDeclaredPortIsWatched() throws {
+        let (timeline, _) = stream(gap: 4.5, port: 7000)
+        #expect(timeline.findings().heartbeat.isEmpty, "port 7000 is not a heartbeat port by default")
+        let finding = try #require(timeline.findings(configuration: declared("udp/7000")).of("heartbeat.degraded").first)
+        #expect(finding.detail("worst_rung") == "unreachable")
+    }
+
+    @Test func aHealthyMeshIsQuiet() {
+        var mesh = HeartbeatMesh(captured: [0, 1])
+        #expect(mesh.findings().heartbeat.isEmpty)
+        // Occasional single losses, a node joining late, a capture that stops early, duplicates.
+        mesh.drops = [(sender: 2, receiver: 0, from: 10, to: 50, every: 5)]
+        mesh.senderSpan = [3: (start: 20, stop: 60)]
+        mesh.captureStop = [1: 40]
+        mesh.doubledAtReceiver = true
+        let findings = mesh.findings().heartbeat
+        #expect(findings.isEmpty, "\(findings.map(\.summary))")
+    }
+
+    @Test func aPathThatDropsHeartbeatsIsTheNetwork() throws {
+        var mesh = HeartbeatMesh(captured: [0, 1])
+        // 20.4 ... 24.0 lost, then every other datagram for 10 s.
+        mesh.drops = [(sender: 0, receiver: 1, from: 20, to: 24.5, every: 1), (sender: 0, receiver: 1, from: 24.5, to: 35, every: 2)]
+        let findings = mesh.findings().heartbeat
+        #expect(findings.of("heartbeat.sender_stall").isEmpty)
+        #expect(findings.of("heartbeat.node_lost").isEmpty)
+        let degraded = findings.of("heartbeat.degraded")
+        let finding = try #require(degraded.first)
+        #expect(degraded.count == 1, "\(degraded.map(\.summary))")
+        #expect(finding.detail("sender") == "10.0.3.1")
+        #expect(finding.detail("worst_rung") == "unreachable")
+        #expect(finding.detail("worst_vantage") == "n2")
+        // Four datagrams (20.4 ... 24.0) missing: 19.2 -> 25.2, 5 intervals (plus or minus jitter).
+        let worst = finding.number("worst_gap_s") ?? 0
+        #expect(worst > 5.95 && worst < 6.05, "worst \(worst)")
+        #expect(finding.summary.contains("network lost"))
+        #expect(finding.summary.contains("'n1'") && finding.summary.contains("'n2'"))
+        #expect(finding.causedBy.isEmpty)
+    }
+
+    @Test func aFrozenSenderIsAHostStall() throws {
+        var mesh = HeartbeatMesh(captured: [0, 1])
+        mesh.stalls = [(node: 0, from: 30, to: 36.2)]
+        let findings = mesh.findings().heartbeat
+        let stalls = findings.of("heartbeat.sender_stall")
+        let stall = try #require(stalls.first)
+        #expect(stalls.count == 1, "\(stalls.map(\.summary))")
+        #expect(stall.ips == ["10.0.3.1"])
+        #expect(stall.details["confirmed_at_host"] == .bool(true))
+        #expect(stall.detail("host_vantage") == "n1")
+        let pause = stall.number("pause_s") ?? 0
+        // Last heartbeats at ~30.0 s (just before the freeze), first again at 36.2 s.
+        #expect(pause > 6.1 && pause < 6.3, "pause \(pause)")
+        #expect(stall.summary.contains("host-side stall"))
+        let degraded = try #require(findings.of("heartbeat.degraded").first { $0.detail("sender") == "10.0.3.1" })
+        #expect(degraded.causedBy == [stall.key])
+        #expect(findings.of("heartbeat.degraded").allSatisfy { $0.detail("sender") == "10.0.3.1" })
+        #expect(findings.of("heartbeat.node_lost").isEmpty)
+    }
+
+    @Test func aStallSeenOnlyByReceiversIsNotConfirmed() throws {
+        var mesh = HeartbeatMesh(captured: [1, 2])
+        mesh.stalls = [(node: 0, from: 30, to: 36.2)]
+        let stall = try #require(mesh.findings().of("heartbeat.sender_stall").first)
+        #expect(stall.ips == ["10.0.3.1"])
+        #expect(stall.details["confirmed_at_host"] == .bool(false))
+        #expect(stall.summary.contains("no capture on 10.0.3.1"))
+    }
+
+    @Test func aNodeWhoseStreamsAllFailIsLost() throws {
+        var mesh = HeartbeatMesh(captured: [0, 1])
+        mesh.senderSpan = [2: (start: 0, stop: 30)]
+        let findings = mesh.findings().heartbeat
+        let lost = try #require(findings.of("heartbeat.node_lost").first)
+        #expect(findings.of("heartbeat.node_lost").count == 1)
+        #expect(lost.ips == ["10.0.3.3"])
+        #expect(lost.severity == .critical)
+        #expect(findings.of("heartbeat.degraded").contains { $0.detail("sender") == "10.0.3.3" && $0.detail("worst_rung") == "failed" })
+        #expect(findings.of("heartbeat.sender_stall").isEmpty, "a node that never comes back is not a stall")
+    }
+
+    @Test func aNodeStoppingAsTheCaptureEndsIsNotLost() {
+        var mesh = HeartbeatMesh(captured: [0, 1])
+        mesh.senderSpan = [2: (start: 0, stop: 56)]
+        #expect(mesh.findings().heartbeat.isEmpty)
+    }
+
+    @Test func aKeepalivedFailoverRaisesNoHeartbeatWarning() {
+        let pair = KeepalivedPair()
+        var script = Script()
+        var time = 0.0
+        while time < 20 {
+            script.add(pair.advert(pair.node1, priority: 150), at: time)
+            time += 1
+        }
+        // node1 shuts down: priority 0, node2 takes over at once and advertises.
+        script.add(pair.advert(pair.node1, priority: 0), at: 20)
+        script.add(pair.garp(pair.node2), at: 20.6)
+        time = 20.6
+        while time < 50 {
+            script.add(pair.advert(pair.node2, priority: 100), at: time)
+            time += 1
+        }
+        #expect(script.findings().heartbeat.isEmpty, "\(script.findings().heartbeat.map(\.summary))")
+    }
+
+    @Test func aVRRPTakeoverWithoutResignationIsNotALoss() {
+        let pair = KeepalivedPair()
+        var script = Script()
+        var time = 0.0
+        while time < 20 {
+            script.add(pair.advert(pair.node1, priority: 150), at: time)
+            time += 1
+        }
+        // node1 dies silently at 20: node2 takes over after the master-down interval.
+        time = 22.6
+        while time < 60 {
+            script.add(pair.advert(pair.node2, priority: 100), at: time)
+            time += 1
+        }
+        #expect(script.findings().heartbeat.isEmpty, "\(script.findings().heartbeat.map(\.summary))")
+    }
+
+    @Test func declarationsParse() {
+        #expect(HeartbeatDeclaration("udp/3343@1.2") == HeartbeatDeclaration(port: 3343, intervalNanoseconds: 1_200_000_000))
+        #expect(HeartbeatDeclaration("UDP/694") == HeartbeatDeclaration(port: 694))
+        #expect(HeartbeatDeclaration("udp/5405@500ms") == HeartbeatDeclaration(port: 5405, intervalNanoseconds: 500_000_000))
+        for bad in ["tcp/3343", "udp/", "udp/0", "udp/70000", "udp/3343@", "udp/3343@-1", "udp/3343@0", "3343"] {
+            #expect(HeartbeatDeclaration(bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test func everyKindIsExplained() {
+        let kinds = Set(DetectorRegistry.descriptions.map(\.kind.rawValue))
+        for kind in ["heartbeat.degraded", "heartbeat.node_lost", "heartbeat.sender_stall"] { #expect(kinds.contains(kind)) }
+        let degraded = DetectorRegistry.descriptions.first { $0.kind.rawValue == "heartbeat.degraded" }
+        #expect(degraded?.tunables.map(\.key).contains("lost_ticks") == true)
+    }
+}
