@@ -47,14 +47,24 @@ sleep 14
 # Fault 1: the network drops n1's heartbeats.
 nft_count() { ip netns exec "$(vt_ns sw)" nft list table bridge "$1" | awk '/counter/ { for (i = 1; i <= NF; i++) if ($i == "packets") print $(i + 1) }'; }
 t_drop=$(vt_now)
-vt_nft_sw "table bridge hbfull { chain fwd { type filter hook forward priority 0; iifname \"p-n1\" udp dport $PORT counter drop; }; }"
+vt_nft_sw "table bridge hbfull {
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    iifname \"p-n1\" udp dport $PORT counter drop
+  }
+}"
 sleep 5.5
 full_dropped=$(nft_count hbfull)
 ip netns exec "$(vt_ns sw)" nft delete table bridge hbfull
 t_drop_end=$(vt_now)
 sleep 3
 t_partial=$(vt_now)
-vt_nft_sw "table bridge hbhalf { chain fwd { type filter hook forward priority 0; iifname \"p-n1\" udp dport $PORT numgen random mod 2 == 0 counter drop; }; }"
+vt_nft_sw "table bridge hbhalf {
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    iifname \"p-n1\" udp dport $PORT numgen random mod 2 == 0 counter drop
+  }
+}"
 sleep 10
 half_dropped=$(nft_count hbhalf)
 ip netns exec "$(vt_ns sw)" nft delete table bridge hbhalf
@@ -125,6 +135,7 @@ rung, sev = ('failed', 'critical') if i >= 6.25 else ('unreachable', 'warning') 
 print('%.6f %s %s' % (w, rung, sev))")
 vt_log "captures: n1's worst gap ${worst1} s -> rung $rung1 ($sev1)"
 
+stall_from=$(python3 -c "print($t_stop - 1.3)"); stall_to=$(python3 -c "print($t_cont + 0.5)")
 cat >"$VT_TMP/spec.json" <<JSON
 {
   "scenario": "$VT_NAME",
@@ -137,7 +148,7 @@ cat >"$VT_TMP/spec.json" <<JSON
      "macs": ["02:aa:03:00:00:01"], "overlaps": [$t_drop, $t_partial_end], "text_any": ["captured at 'n1'"],
      "evidence": [{"min": 2, "match": {"ip_src": "$NET.1", "proto": "udp"}}]},
     {"name": "stall", "kind": "heartbeat.sender_stall", "severity": ["warning"], "ips": ["$NET.2"],
-     "macs": ["02:aa:03:00:00:02"], "starts_in": [$t_stop - 1.3, $t_stop], "ends_in": [$t_cont, $t_cont + 0.5],
+     "macs": ["02:aa:03:00:00:02"], "starts_in": [$stall_from, $t_stop], "ends_in": [$t_cont, $stall_to],
      "text_any": ["host-side stall"], "names": ["'n2'"],
      "evidence": [{"min": 3, "match": {"ip_src": "$NET.2", "proto": "udp"}}]},
     {"name": "stall-gaps", "kind": "heartbeat.degraded", "min_severity": "warning", "ips": ["$NET.2"],

@@ -85,6 +85,11 @@ public final class HeartbeatStreamTable {
         vantageLatest.indices.contains(vantage) ? vantageLatest[vantage] : .zero
     }
 
+    /// Whether `track` carries its stream regularly: more arrivals than ``learningGaps`` (a
+    /// capture that saw a few datagrams flooded before the switch learned the receiver's MAC
+    /// neither grades the stream nor proves it silent).
+    public func isEstablished(_ track: HeartbeatTrack) -> Bool { track.count > learningGaps }
+
     /// The index of the stream `key`.
     public func streamIndex(_ key: HeartbeatStreamKey) -> Int? { index[key] }
 

@@ -41,7 +41,9 @@ public final class HeartbeatDetector: ConfigurableDetector {
         if frame.fromMaster { table.noteMaster(frame.key, at: reference) }
         guard !arrival.duplicate, let previous = arrival.previous else { return }
         let stream = table.streams[arrival.stream]
-        guard let interval = stream.interval, interval > 0 else { return }
+        // Graded only where the stream is established (the arrival just counted excluded).
+        guard let interval = stream.interval, interval > 0, stream.tracks[arrival.track].count > table.learningGaps + 1
+        else { return }
         let rung = settings.ladder.rung(Double(arrival.gap) / Double(interval))
         guard rung != .none else { return }
         grade(stream, from: previous, to: reference, endTime: reference.time, rung: rung, state: state, sink: sink)
@@ -74,7 +76,8 @@ public final class HeartbeatDetector: ConfigurableDetector {
             let threshold = settings.ladder.threshold(.failed, interval: interval)
             for (trackIndex, track) in stream.tracks.enumerated() {
                 let live = min(table.latest(vantage: track.vantage), time)
-                guard live - track.last.time >= threshold, track.reportedSilence != track.last.time else { continue }
+                guard table.isEstablished(track), live - track.last.time >= threshold, track.reportedSilence != track.last.time
+                else { continue }
                 table.markSilenceReported(stream: streamIndex, track: trackIndex)
                 grade(stream, from: track.last, to: nil, endTime: live, rung: .failed, state: state, sink: sink)
             }

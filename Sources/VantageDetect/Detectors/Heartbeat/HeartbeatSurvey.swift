@@ -49,7 +49,9 @@ struct HeartbeatSurvey {
             guard let interval = stream.interval, interval > 0, !stream.isEnded else { continue }
             let last = stream.lastAnywhere.time
             var capturedUntil = Timestamp.zero
-            for track in stream.tracks { capturedUntil = max(capturedUntil, table.latest(vantage: track.vantage)) }
+            for track in stream.tracks where table.isEstablished(track) {
+                capturedUntil = max(capturedUntil, table.latest(vantage: track.vantage))
+            }
             let silence = Double(time - last) / Double(interval)
             let judged = Double(min(capturedUntil, time) - last) / Double(interval)
             let host = HeartbeatHost(stream.key)
@@ -94,7 +96,7 @@ enum HeartbeatText {
     }
 
     /// The vantage point that captures on `ip` itself: the only unicast address that is an
-    /// endpoint of every stream it saw (a capture on a receiver of a mesh sees only traffic to and
+    /// endpoint of every stream it carries regularly (a capture on a receiver of a mesh sees only traffic to and
     /// from that receiver). Nil when no capture qualifies or it is ambiguous (two-node pairs,
     /// multicast heartbeats).
     static func ownVantage(of ip: IPv4Address, vlan: UInt16, in table: HeartbeatStreamTable) -> Int? {
@@ -102,7 +104,7 @@ enum HeartbeatText {
         for stream in table.streams where stream.key.vlan == vlan {
             var endpoints: Set<IPv4Address> = [stream.key.source]
             if !stream.key.destination.isMulticast { endpoints.insert(stream.key.destination) }
-            for track in stream.tracks {
+            for track in stream.tracks where table.isEstablished(track) {
                 common[track.vantage] = common[track.vantage].map { $0.intersection(endpoints) } ?? endpoints
             }
         }
