@@ -21,27 +21,28 @@ struct HeartbeatFrame {
 
     /// The heartbeat in `packet`, or nil (cheap checks first: the UDP port before anything else).
     init?(_ packet: DecodedPacket, table: HeartbeatStreamTable) {
-        let vlan = packet.vlanID ?? 0
         switch packet.transport {
         case .udp(let udp):
-            if case .hsrp(let hello) = packet.application {
+            let port = udp.destinationPort
+            if table.watches(port: port) {
                 guard let ip = packet.ipv4 else { return nil }
-                key = HeartbeatStreamKey(source: ip.source, destination: ip.destination, port: hello.group, kind: .hsrp, vlan: vlan)
+                key = HeartbeatStreamKey(source: ip.source, destination: ip.destination, port: port, kind: .udp, vlan: 0)
+            } else if port == PacketDecoder.hsrpPorts.0, case .hsrp(let hello) = packet.application, let ip = packet.ipv4 {
+                key = HeartbeatStreamKey(source: ip.source, destination: ip.destination, port: hello.group, kind: .hsrp, vlan: 0)
                 interval = hello.helloTimeMilliseconds > 0 ? Int64(hello.helloTimeMilliseconds) * 1_000_000 : nil
                 resigns = hello.opcode == .resign
             } else {
-                guard table.watches(port: udp.destinationPort), let ip = packet.ipv4 else { return nil }
-                key = HeartbeatStreamKey(source: ip.source, destination: ip.destination, port: udp.destinationPort, kind: .udp, vlan: vlan)
+                return nil
             }
         case .vrrp(let advert):
             guard let ip = packet.ipv4 else { return nil }
-            key = HeartbeatStreamKey(source: ip.source, destination: ip.destination, port: UInt16(advert.vrid), kind: .vrrp, vlan: vlan)
+            key = HeartbeatStreamKey(source: ip.source, destination: ip.destination, port: UInt16(advert.vrid), kind: .vrrp, vlan: 0)
             interval = advert.advertisementIntervalCentiseconds > 0 ? Int64(advert.advertisementIntervalCentiseconds) * 10_000_000 : nil
             resigns = advert.isResigning
             fromMaster = !advert.isResigning
         case .carp(let advert):
             guard let ip = packet.ipv4 else { return nil }
-            key = HeartbeatStreamKey(source: ip.source, destination: ip.destination, port: UInt16(advert.vhid), kind: .carp, vlan: vlan)
+            key = HeartbeatStreamKey(source: ip.source, destination: ip.destination, port: UInt16(advert.vhid), kind: .carp, vlan: 0)
             let period = Int64(advert.advbase) * 1_000_000_000 + Int64(advert.advskew) * 1_000_000_000 / 256
             interval = period > 0 ? period : nil
             fromMaster = true
@@ -49,8 +50,9 @@ struct HeartbeatFrame {
             guard case .nlbHeartbeat(let heartbeat) = packet.network else { return nil }
             key = HeartbeatStreamKey(
                 source: heartbeat.dedicatedIP, destination: heartbeat.clusterIP, port: UInt16(truncatingIfNeeded: heartbeat.uniqueHostID),
-                kind: .nlb, vlan: vlan)
+                kind: .nlb, vlan: 0)
         }
         mac = packet.sourceMAC
+        if let vlan = packet.vlanID { key.vlan = vlan }
     }
 }
