@@ -105,9 +105,8 @@ public final class HeartbeatStreamTable {
             streams.append(HeartbeatStream(key: key, first: reference, mac: mac, declaredInterval: declared))
             return HeartbeatArrival(stream: streams.count - 1, track: 0, gap: 0, previous: nil, duplicate: false)
         }
-        return streams.withUnsafeMutableBufferPointer { buffer in
-            Self.update(&buffer[streamIndex], streamIndex: streamIndex, mac: mac, at: reference, declared: declared, learningGaps: learningGaps)
-        }
+        return Self.update(
+            &streams[streamIndex], streamIndex: streamIndex, mac: mac, at: reference, declared: declared, learningGaps: learningGaps)
     }
 
     private static func update(
@@ -132,9 +131,12 @@ public final class HeartbeatStreamTable {
         if reference.time > stream.lastAnywhere.time { stream.lastAnywhere = reference }
         // A gap across an intended end (resignation, takeover) is a restart, not a loss.
         let graded = stream.spansEnd(from: previous.time) ? 0 : gap
-        let count = stream.tracks[trackIndex].count
-        if stream.declaredInterval == nil, stream.learnedInterval == nil, count > learningGaps,
-            (count - 1) % learningGaps == 0
+        // Learn after learningGaps gaps; an irregular stream retries after 2x, 4x, ... as many
+        // (so bursty traffic on a heartbeat port costs no allocation per frame).
+        let gaps = stream.tracks[trackIndex].count - 1
+        let rounds = gaps / learningGaps
+        if stream.declaredInterval == nil, stream.learnedInterval == nil, rounds > 0, gaps % learningGaps == 0,
+            rounds & (rounds - 1) == 0
         {
             stream.learnedInterval = learnedInterval(stream.tracks[trackIndex].recentGaps())
         }

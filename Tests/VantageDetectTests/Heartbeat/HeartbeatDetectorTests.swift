@@ -130,6 +130,9 @@ import VantageWire
         #expect(stall.summary.contains("host-side stall"))
         let degraded = try #require(findings.of("heartbeat.degraded").first { $0.detail("sender") == "10.0.3.1" })
         #expect(degraded.causedBy == [stall.key])
+        // Three streams, one gap each: n1 -> n2's gap, seen at n1 and at n2, counts once.
+        #expect(degraded.number("gaps") == 3)
+        #expect(degraded.detail("worst_rung") == "unreachable")
         #expect(findings.of("heartbeat.degraded").allSatisfy { $0.detail("sender") == "10.0.3.1" })
         #expect(findings.of("heartbeat.node_lost").isEmpty)
     }

@@ -45,18 +45,14 @@ struct HeartbeatGap {
 
 /// Open heartbeat.degraded episodes per sender.
 struct HeartbeatDegradedEpisodes {
-    private struct GapID: Hashable {
-        var stream: HeartbeatStreamKey
-        var vantage: Int
-        var start: Timestamp
-    }
 
     private struct Episode {
         var keyStart: Timestamp
         var start: Timestamp
         var end: Timestamp
         var worst: HeartbeatGap
-        var counted: Set<GapID> = []
+        /// Gaps counted (stream, start): the same gap seen at several captures counts once.
+        var counted: [(stream: HeartbeatStreamKey, start: Timestamp)] = []
         var rungCounts = [0, 0, 0, 0]
         var streams: [HeartbeatStreamKey] = []
         var vantages: Set<Int> = []
@@ -72,8 +68,13 @@ struct HeartbeatDegradedEpisodes {
     static let streamLimit = 32
     private var episodes: [HeartbeatHost: Episode] = [:]
 
+    /// Gaps remembered per episode for de-duplication.
+    static let countedLimit = 512
+
     /// Adds a graded gap and emits the episode's finding (merged by key with earlier emissions).
-    mutating func add(_ gap: HeartbeatGap, state: AnalysisState, episodeGap: Int64, sink: FindingSink) {
+    /// A gap of the same stream starting within `sameGap` ns of a counted one (the same silence
+    /// seen at another capture, whose clock may be offset) is not counted again.
+    mutating func add(_ gap: HeartbeatGap, state: AnalysisState, episodeGap: Int64, sameGap: Int64, sink: FindingSink) {
         let host = HeartbeatHost(gap.stream)
         var episode: Episode
         if let open = episodes[host], gap.start.time - open.end <= episodeGap {
@@ -84,9 +85,10 @@ struct HeartbeatDegradedEpisodes {
         episode.start = min(episode.start, gap.start.time)
         episode.end = max(episode.end, gap.endTime)
         if gap.mac != nil { episode.mac = gap.mac }
-        let id = GapID(stream: gap.stream, vantage: gap.start.vantage, start: gap.start.time)
-        let fresh = episode.counted.insert(id).inserted
+        let fresh = !episode.counted.contains { $0.stream == gap.stream && abs($0.start - gap.start.time) <= sameGap }
         if fresh {
+            if episode.counted.count >= Self.countedLimit { episode.counted.removeFirst() }
+            episode.counted.append((gap.stream, gap.start.time))
             episode.rungCounts[gap.rung.rawValue] += 1
             switch gap.cause {
             case .network(let seenAt, let missedAt):

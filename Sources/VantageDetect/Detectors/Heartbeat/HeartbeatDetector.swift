@@ -107,6 +107,7 @@ public final class HeartbeatDetector: ConfigurableDetector {
             stream: stream.key, mac: stream.mac, start: start, end: end, endTime: endTime, interval: interval,
             intervalText: HeartbeatText.interval(stream), intervalSource: HeartbeatText.intervalSource(stream), rung: rung,
             cause: cause)
-        degraded.add(gap, state: state, episodeGap: settings.episodeGap, sink: sink)
+        degraded.add(
+            gap, state: state, episodeGap: settings.episodeGap, sameGap: settings.clockTolerance + interval / 2, sink: sink)
     }
 }
