@@ -45,6 +45,9 @@ public final class HeartbeatStreamTable {
     public let capacity: Int
     /// Gaps needed before an interval is learned (and between retries when irregular).
     public let learningGaps: Int
+    /// Learned intervals shorter than this (ns) are not heartbeats (busy message traffic on a
+    /// heartbeat port, e.g. corosync's totem token): such streams are not graded.
+    public let minimumInterval: Int64
 
     private var index: [HeartbeatStreamKey: Int] = [:]
     private var portBits: [UInt64] = Array(repeating: 0, count: 1024)
@@ -52,8 +55,12 @@ public final class HeartbeatStreamTable {
     private var groupMaster: [HeartbeatGroupKey: IPv4Address] = [:]
 
     /// A table watching the well-known ports and `declarations`.
-    public init(declarations: [HeartbeatDeclaration] = [], capacity: Int = 4096, learningGaps: Int = 8) {
+    public init(
+        declarations: [HeartbeatDeclaration] = [], capacity: Int = 4096, learningGaps: Int = 8,
+        minimumInterval: Int64 = 100_000_000
+    ) {
         self.capacity = max(8, capacity)
+        self.minimumInterval = max(0, minimumInterval)
         self.learningGaps = max(2, min(learningGaps, HeartbeatTrack.ringSize - 1))
         for port in Self.wellKnownPorts { watch(port) }
         for declaration in declarations {
@@ -106,12 +113,13 @@ public final class HeartbeatStreamTable {
             return HeartbeatArrival(stream: streams.count - 1, track: 0, gap: 0, previous: nil, duplicate: false)
         }
         return Self.update(
-            &streams[streamIndex], streamIndex: streamIndex, mac: mac, at: reference, declared: declared, learningGaps: learningGaps)
+            &streams[streamIndex], streamIndex: streamIndex, mac: mac, at: reference, declared: declared, learningGaps: learningGaps,
+            minimumInterval: minimumInterval)
     }
 
     private static func update(
         _ stream: inout HeartbeatStream, streamIndex: Int, mac: MACAddress?, at reference: FrameReference, declared: Int64?,
-        learningGaps: Int
+        learningGaps: Int, minimumInterval: Int64
     ) -> HeartbeatArrival {
         if let mac { stream.mac = mac }
         if let declared { stream.declaredInterval = declared }
@@ -138,7 +146,9 @@ public final class HeartbeatStreamTable {
         if stream.declaredInterval == nil, stream.learnedInterval == nil, rounds > 0, gaps % learningGaps == 0,
             rounds & (rounds - 1) == 0
         {
-            stream.learnedInterval = learnedInterval(stream.tracks[trackIndex].recentGaps())
+            stream.learnedInterval = learnedInterval(stream.tracks[trackIndex].recentGaps()).flatMap {
+                $0 >= minimumInterval ? $0 : nil
+            }
         }
         return HeartbeatArrival(
             stream: streamIndex, track: trackIndex, gap: graded, previous: graded > 0 ? previous : nil, duplicate: false)

@@ -35,6 +35,12 @@ import VantageWire
         #expect(table.streams[1].interval == nil)
     }
 
+    @Test func aFastSteadyStreamIsMessageTrafficNotAHeartbeat() {
+        let table = HeartbeatStreamTable(learningGaps: 8)
+        for index in 0..<40 { _ = table.record(key(1, port: 5405), mac: nil, at: at(Double(index) * 0.02)) }
+        #expect(table.streams[0].interval == nil, "a 20 ms cadence is below min_interval")
+    }
+
     @Test func theSameDatagramTwiceAtOneCaptureIsADuplicate() {
         let table = HeartbeatStreamTable()
         _ = table.record(key(1), mac: nil, at: at(1.0))

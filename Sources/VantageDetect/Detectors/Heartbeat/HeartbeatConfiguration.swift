@@ -37,11 +37,17 @@ public enum HeartbeatKinds {
         public static let learningGaps = Tunable(
             "learning_gaps", unit: "gaps", default: 8,
             "consecutive gaps (median, at least 3/4 within 25 %) needed to learn an undeclared interval; bursty streams are not graded")
+        /// Shortest interval that is a heartbeat.
+        public static let minInterval = Tunable(
+            "min_interval", unit: "s", default: 0.1,
+            "a learned interval shorter than this is message traffic, not a heartbeat (e.g. corosync's token): not graded")
         /// Stream cap.
         public static let maxStreams = Tunable(
             "max_streams", unit: "streams", default: 4096, "streams tracked; the least recently heard eighth is evicted when full")
 
-        static let all = [lostTicks, unreachableTicks, failedTicks, tolerance, episodeGap, clockTolerance, learningGaps, maxStreams]
+        static let all = [
+            lostTicks, unreachableTicks, failedTicks, tolerance, episodeGap, clockTolerance, learningGaps, minInterval, maxStreams,
+        ]
     }
 
     /// Tunables of `heartbeat.node_lost`.
@@ -130,6 +136,8 @@ struct HeartbeatSettings {
     var clockTolerance: Int64
     /// Gaps to learn an interval.
     var learningGaps: Int
+    /// Shortest learned interval graded, ns.
+    var minInterval: Int64
     /// Stream cap.
     var maxStreams: Int
     /// Intervals of silence for node loss.
@@ -151,6 +159,7 @@ struct HeartbeatSettings {
         episodeGap = max(0, configuration.nanoseconds(D.episodeGap, in: degraded))
         clockTolerance = max(0, configuration.nanoseconds(D.clockTolerance, in: degraded))
         learningGaps = Int(max(2, configuration.value(D.learningGaps, in: degraded)))
+        minInterval = max(0, configuration.nanoseconds(D.minInterval, in: degraded))
         maxStreams = Int(max(8, configuration.value(D.maxStreams, in: degraded)))
         nodeTicks = max(1, configuration.value(HeartbeatKinds.NodeLost.nodeTicks, in: HeartbeatKinds.nodeLost.rawValue))
         let stall = HeartbeatKinds.senderStall.rawValue

@@ -29,7 +29,8 @@ public final class HeartbeatDetector: ConfigurableDetector {
     public init(configuration: AnalysisConfiguration) {
         settings = HeartbeatSettings(configuration)
         table = HeartbeatStreamTable(
-            declarations: configuration.heartbeats, capacity: settings.maxStreams, learningGaps: settings.learningGaps)
+            declarations: configuration.heartbeats, capacity: settings.maxStreams, learningGaps: settings.learningGaps,
+            minimumInterval: settings.minInterval)
     }
 
     public func observe(_ observation: Observation, state: AnalysisState, sink: FindingSink) {
