@@ -4,7 +4,8 @@
 # run, on two different nodes:
 #   1. network: the switch drops every heartbeat n1 sends (nftables bridge rule on n1's port)
 #      for 5.5 s, forwards them for 3 s, then drops about half of them (numgen random) for 10 s;
-#   2. host: n2's heartbeat process is frozen (SIGSTOP by pid) for 6 s, then continued.
+#   2. host: n2's heartbeat process is frozen (SIGSTOP by pid) for 5.5 s, then continued (its
+#      pause is 5.5 to 6.7 s: under 6.25 intervals, so no node loss, whatever the sleep phase).
 # Static neighbour entries everywhere: no ARP at all, only heartbeats.
 #
 # Topology (one bridge "sw"): n1 .1 · n2 .2 · n3 .3 · n4 .4 in 10.40.3.0/24.
@@ -75,7 +76,7 @@ sleep 8
 # Fault 2: n2's heartbeat sender freezes (a host-side stall).
 t_stop=$(vt_now)
 kill -STOP "${PEER[2]}"
-sleep 6
+sleep 5.5
 kill -CONT "${PEER[2]}"
 t_cont=$(vt_now)
 sleep 6
@@ -119,7 +120,7 @@ sent=$(hb n1 $NET.1 $NET.2 "$t_drop + 0.5" "$t_drop_end - 0.5")
 vt_verify "n1's own capture: its heartbeats to n2 kept leaving during the drop ($sent)" bash -c "[ $sent -ge 3 ]"
 g2=$(gap n2 $NET.2 $NET.1 "$t_stop" "$t_cont")
 vt_verify "n2's own capture: nothing left n2 for ${g2} s during the freeze" \
-  bash -c "$(declare -f ge le); ge $g2 5.8 && le $g2 7.4"
+  bash -c "$(declare -f ge le); ge $g2 5.3 && le $g2 7.4"
 others=$(hb n2 $NET.3 $NET.2 "$t_stop + 0.5" "$t_cont - 0.5")
 vt_verify "n2's capture: n3's heartbeats kept arriving during the freeze ($others)" bash -c "[ $others -ge 3 ]"
 

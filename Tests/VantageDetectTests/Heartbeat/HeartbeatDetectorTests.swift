@@ -216,3 +216,59 @@ import VantageWire
         #expect(degraded?.tunables.map(\.key).contains("lost_ticks") == true)
     }
 }
+
+/// heartbeat.* on the other stream kinds: NLB heartbeats, HSRP hellos, a node that comes back.
+@Suite struct HeartbeatStreamKindTests {
+    @Test func aNodeThatComesBackIsReportedBack() throws {
+        var mesh = HeartbeatMesh(captured: [0, 1])
+        mesh.stalls = [(node: 2, from: 20, to: 35)]
+        let findings = mesh.findings().heartbeat
+        let lost = try #require(findings.of("heartbeat.node_lost").first)
+        #expect(findings.of("heartbeat.node_lost").count == 1)
+        #expect(lost.ips == ["10.0.3.3"])
+        #expect(lost.details["returned"] == .bool(true))
+        #expect(lost.summary.contains("sent again"))
+        let silent = lost.number("silent_s") ?? 0
+        // Node 3's last heartbeats at ~19.3 s (0.1 + 16 x 1.2), back at 35.0 s.
+        #expect(silent > 15.6 && silent < 15.8, "silent \(silent)")
+    }
+
+    @Test func nlbHeartbeatsAreGraded() throws {
+        let cluster = IPv4Address("10.0.5.50")!
+        var script = Script()
+        var time = 0.0
+        for sequence in 0..<30 {
+            for host: UInt8 in [1, 2] {
+                if host == 2 && sequence >= 15 && sequence < 20 { continue }
+                script.add(
+                    FrameBuilder.nlbHeartbeat(hostID: host, clusterIP: cluster, dedicatedIP: IPv4Address(10, 0, 5, host)),
+                    at: time + Double(host) * 0.01)
+            }
+            time += 1
+        }
+        let findings = script.findings().heartbeat
+        let finding = try #require(findings.of("heartbeat.degraded").first)
+        #expect(findings.count == 1, "\(findings.map(\.summary))")
+        #expect(finding.detail("sender") == "10.0.5.2")
+        #expect(finding.detail("worst_rung") == "unreachable")
+        #expect(finding.summary.contains("NLB host 2"))
+    }
+
+    @Test func hsrpHellosUseTheirOwnHelloTime() throws {
+        let active = Station("02:00:00:00:05:01", "10.0.5.1")
+        let vip = IPv4Address("10.0.5.254")!
+        func run(skip: Range<Int>) -> [Finding] {
+            var script = Script()
+            for sequence in 0..<30 where !skip.contains(sequence) {
+                script.add(FrameBuilder.hsrpHello(group: 7, virtualIP: vip, from: active.host), at: Double(sequence) * 3)
+            }
+            return script.findings().heartbeat
+        }
+        #expect(run(skip: 12..<13).isEmpty, "one hello missing is normal")
+        // Three hellos missing: a 12 s gap, 4 intervals of 3 s: 'lost' (under 4.25).
+        let finding = try #require(run(skip: 12..<15).of("heartbeat.degraded").first)
+        #expect(finding.detail("worst_rung") == "lost")
+        #expect(finding.detail("interval_source") == "advertised")
+        #expect(finding.number("interval_s") == 3)
+    }
+}
