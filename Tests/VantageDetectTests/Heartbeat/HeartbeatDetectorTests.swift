@@ -111,6 +111,8 @@ import VantageWire
         #expect(worst > 5.95 && worst < 6.05, "worst \(worst)")
         #expect(finding.summary.contains("network lost"))
         #expect(finding.summary.contains("'n1'") && finding.summary.contains("'n2'"))
+        #expect(finding.details["captured_at"] == .list([.string("n1")]))
+        #expect(finding.details["missing_at"] == .list([.string("n2")]))
         #expect(finding.causedBy.isEmpty)
     }
 

@@ -59,7 +59,8 @@ struct HeartbeatDegradedEpisodes {
         var network = 0
         var host = 0
         var unlocated = 0
-        var networkExample: (seenAt: Int, missedAt: Int)?
+        var seenAt: Set<Int> = []
+        var missedAt: Set<Int> = []
         var causedBy: Set<String> = []
         var mac: MACAddress?
     }
@@ -93,7 +94,8 @@ struct HeartbeatDegradedEpisodes {
             switch gap.cause {
             case .network(let seenAt, let missedAt):
                 episode.network += 1
-                if episode.networkExample == nil { episode.networkExample = (seenAt, missedAt) }
+                episode.seenAt.insert(seenAt)
+                episode.missedAt.insert(missedAt)
             case .host(let key):
                 episode.host += 1
                 episode.causedBy.insert(key)
@@ -151,6 +153,8 @@ struct HeartbeatDegradedEpisodes {
             ]),
             "streams": .list(episode.streams.map { .string($0.description) }),
             "cause": .object(["network": .int(episode.network), "host": .int(episode.host), "unlocated": .int(episode.unlocated)]),
+            "captured_at": .list(episode.seenAt.sorted().map { .string(state.vantageName($0)) }),
+            "missing_at": .list(episode.missedAt.sorted().map { .string(state.vantageName($0)) }),
         ]
         return Finding(
             kind: HeartbeatKinds.degraded, severity: worst.rung.severity, start: episode.start, end: episode.end, summary: text,
@@ -162,11 +166,12 @@ struct HeartbeatDegradedEpisodes {
 
     private func causeSentence(_ episode: Episode, state: AnalysisState) -> String {
         var parts: [String] = []
-        if episode.network > 0, let example = episode.networkExample {
+        if episode.network > 0 {
+            let seen = episode.seenAt.sorted().map { HeartbeatText.vantage($0, state) }
+            let missed = episode.missedAt.sorted().map { HeartbeatText.vantage($0, state) }
             parts.append(
                 "the network lost \(episode.network == 1 ? "it" : "\(episode.network) of them"): datagrams were captured at "
-                    + "\(HeartbeatText.vantage(example.seenAt, state)) during the gap but never reached "
-                    + HeartbeatText.vantage(example.missedAt, state))
+                    + "\(VIPFormat.list(seen)) during the gap\(episode.network == 1 ? "" : "s") but never reached \(VIPFormat.list(missed))")
         }
         if episode.host > 0 {
             parts.append("\(episode.host == 1 ? "one gap" : "\(episode.host) gaps") came from the sender stalling (heartbeat.sender_stall)")
