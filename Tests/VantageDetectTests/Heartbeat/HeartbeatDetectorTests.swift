@@ -139,6 +139,19 @@ import VantageWire
         #expect(findings.of("heartbeat.node_lost").isEmpty)
     }
 
+    @Test func aClockOffsetBetweenCapturesDoesNotTurnAStallIntoALoss() throws {
+        var mesh = HeartbeatMesh(captured: [0, 1])
+        mesh.stalls = [(node: 0, from: 30, to: 36.2)]
+        mesh.clockOffset = [1: 0.9]
+        let findings = mesh.findings().heartbeat
+        let stall = try #require(findings.of("heartbeat.sender_stall").first)
+        #expect(stall.details["confirmed_at_host"] == .bool(true))
+        let degraded = try #require(findings.of("heartbeat.degraded").first { $0.detail("sender") == "10.0.3.1" })
+        #expect(degraded.summary.contains("network lost") == false, "\(degraded.summary)")
+        #expect(degraded.causedBy == [stall.key])
+        #expect(findings.of("heartbeat.degraded").allSatisfy { $0.detail("sender") == "10.0.3.1" })
+    }
+
     @Test func aStallSeenOnlyByReceiversIsNotConfirmed() throws {
         var mesh = HeartbeatMesh(captured: [1, 2])
         mesh.stalls = [(node: 0, from: 30, to: 36.2)]

@@ -24,6 +24,8 @@ struct HeartbeatMesh {
     var senderSpan: [Int: (start: Double, stop: Double)] = [:]
     /// When each capture stops (defaults: whole run).
     var captureStop: [Int: Double] = [:]
+    /// Clock error of each capture (by node index), s: its timestamps run this far ahead.
+    var clockOffset: [Int: Double] = [:]
     /// Every datagram is captured twice by the receiver (a Linux `any` capture).
     var doubledAtReceiver = false
 
@@ -76,7 +78,8 @@ struct HeartbeatMesh {
         var timeline = Timeline(vantages: captured.map { "n\($0 + 1)" })
         for event in events {
             let stop = captureStop[captured[event.vantage]] ?? duration + 1
-            if event.time < stop { timeline.add(event.bytes, at: event.time, vantage: event.vantage) }
+            let offset = clockOffset[captured[event.vantage]] ?? 0
+            if event.time < stop { timeline.add(event.bytes, at: event.time + offset, vantage: event.vantage) }
         }
         return timeline
     }

@@ -31,8 +31,8 @@ public enum HeartbeatKinds {
             "episode_gap", unit: "s", default: 30, "gaps of one sender's streams less than this apart are reported as one episode")
         /// How far clocks of two captures may disagree.
         public static let clockTolerance = Tunable(
-            "clock_tolerance", unit: "s", default: 0.5,
-            "a datagram counts as captured elsewhere during a gap only this far inside the gap (clock offsets between captures)")
+            "clock_tolerance", unit: "s", default: 1.0,
+            "a datagram counts as captured elsewhere during a gap only this far inside the gap (captures' clocks may disagree by ~1 s)")
         /// Gaps needed to learn an interval.
         public static let learningGaps = Tunable(
             "learning_gaps", unit: "gaps", default: 8,
