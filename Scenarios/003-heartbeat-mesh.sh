@@ -140,6 +140,7 @@ stall_from=$(python3 -c "print($t_stop - 1.3)"); stall_to=$(python3 -c "print($t
 cat >"$VT_TMP/spec.json" <<JSON
 {
   "scenario": "$VT_NAME",
+  "title": "Seed 003: a four-node cluster's UDP 3343 heartbeats lost in the switch (n1), then a frozen sender (n2)",
   "captures": {"n1": "$VT_TMP/n1.pcap", "n2": "$VT_TMP/n2.pcap", "n3": "$VT_TMP/n3.pcap"},
   "save_findings": "$VT_TMP/findings.jsonl",
   "expect_exit": 1,
