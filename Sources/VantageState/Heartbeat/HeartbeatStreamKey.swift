@@ -32,7 +32,7 @@ public enum HeartbeatProtocol: UInt8, Sendable, Hashable, CustomStringConvertibl
 }
 
 /// One heartbeat stream: sender interface -> receiver, per protocol and port (or group), per VLAN.
-public struct HeartbeatStreamKey: Sendable, Hashable {
+public struct HeartbeatStreamKey: Sendable, Hashable, CustomStringConvertible {
     /// The sender's interface address (NLB: the host's dedicated IP).
     public var source: IPv4Address
     /// The receiver: a unicast address or a multicast group (NLB: the cluster IP).
