@@ -148,7 +148,8 @@ cat >"$VT_TMP/spec.json" <<JSON
   "require": [
     {"name": "network", "kind": "heartbeat.degraded", "severity": ["$sev1"], "ips": ["$NET.1", "$NET.2", "$NET.3"],
      "macs": ["02:aa:03:00:00:01"], "overlaps": [$t_drop, $t_partial_end], "text_any": ["captured at 'n1'"],
-     "evidence": [{"min": 2, "match": {"ip_src": "$NET.1", "proto": "udp"}}]},
+     "evidence": [{"min": 2, "match": {"ip_src": "$NET.1", "proto": "udp"}},
+                  {"vantage": "n1", "min": 1, "match": {"ip_src": "$NET.1", "proto": "udp"}}]},
     {"name": "stall", "kind": "heartbeat.sender_stall", "severity": ["warning"], "ips": ["$NET.2"],
      "macs": ["02:aa:03:00:00:02"], "starts_in": [$stall_from, $t_stop], "ends_in": [$t_cont, $stall_to],
      "text_any": ["host-side stall"], "names": ["'n2'"],

@@ -14,6 +14,8 @@ public struct HeartbeatTrack: Sendable {
     public let vantage: Int
     /// The latest arrival times, in ns, oldest overwritten first.
     private var ring: InlineArray<16, Int64> = InlineArray(repeating: 0)
+    /// Their frame numbers, slot for slot.
+    private var frames: InlineArray<16, Int> = InlineArray(repeating: 0)
     /// Arrivals counted (duplicates excluded).
     public private(set) var count = 0
     /// The latest arrival.
@@ -35,18 +37,19 @@ public struct HeartbeatTrack: Sendable {
         if count > 0 { previous = last }
         last = reference
         ring[count % Self.ringSize] = reference.time.nanoseconds
+        frames[count % Self.ringSize] = reference.frame
         count += 1
     }
 
-    /// How many kept arrivals lie strictly between `start` and `end`; when every kept arrival
-    /// does and the ring is full, more may have arrived (the count is a lower bound).
-    public func arrivals(after start: Timestamp, before end: Timestamp) -> Int {
-        var found = 0
+    /// The earliest kept arrival strictly between `start` and `end`, if any.
+    public func firstArrival(after start: Timestamp, before end: Timestamp) -> FrameReference? {
+        var best: FrameReference?
         for slot in 0..<min(count, Self.ringSize) {
             let time = ring[slot]
-            if time > start.nanoseconds && time < end.nanoseconds { found += 1 }
+            guard time > start.nanoseconds, time < end.nanoseconds, time < (best?.time.nanoseconds ?? .max) else { continue }
+            best = FrameReference(vantage: vantage, frame: frames[slot], time: Timestamp(nanoseconds: time))
         }
-        return found
+        return best
     }
 
     /// The gaps between the kept arrivals, in ns (allocates: for learning, not per frame).

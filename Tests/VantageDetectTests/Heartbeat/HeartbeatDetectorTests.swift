@@ -113,6 +113,11 @@ import VantageWire
         #expect(finding.summary.contains("'n1'") && finding.summary.contains("'n2'"))
         #expect(finding.details["captured_at"] == .list([.string("n1")]))
         #expect(finding.details["missing_at"] == .list([.string("n2")]))
+        // The journey: the last heartbeat before and the first after the gap at n2, and one
+        // captured leaving at n1 in between.
+        let atSender = finding.evidence.filter { $0.reference.vantage == 0 }
+        #expect(!atSender.isEmpty && atSender.allSatisfy { $0.note.contains("sent during the gap") })
+        #expect(finding.evidence.contains { $0.reference.vantage == 1 && $0.note.contains("heartbeat again") })
         #expect(finding.causedBy.isEmpty)
     }
 

@@ -36,6 +36,8 @@ struct HeartbeatGap {
     var rung: HeartbeatRung
     /// Where the heartbeats went missing.
     var cause: HeartbeatGapCause
+    /// A datagram of the stream captured elsewhere during the gap (network cause).
+    var sentDuringGap: FrameReference?
 
     /// The gap in ns.
     var length: Int64 { endTime - start.time }
@@ -130,6 +132,10 @@ struct HeartbeatDegradedEpisodes {
         if gaps > 1 { text += "; rungs: \(rungs.joined(separator: ", "))" }
         text += "; " + causeSentence(episode, state: state) + "."
         var evidence = [Evidence(gap.start, "last heartbeat before a \(VIPFormat.duration(gap.length)) gap (\(gap.stream.description))")]
+        if let sent = gap.sentDuringGap {
+            evidence.append(
+                Evidence(sent, "sent during the gap: captured here, never at \(HeartbeatText.vantage(gap.start.vantage, state))"))
+        }
         if let end = gap.end {
             evidence.append(
                 Evidence(end, "heartbeat again after \(VIPFormat.fixed(gap.intervals, 1)) intervals: '\(gap.rung)'"))

@@ -93,9 +93,11 @@ public final class HeartbeatDetector: ConfigurableDetector {
         let interval = stream.interval ?? 1
         let slack = settings.clockTolerance
         var cause = HeartbeatGapCause.unlocated
+        var sent: FrameReference?
         for other in stream.tracks where other.vantage != start.vantage {
-            if other.arrivals(after: start.time + slack, before: endTime - slack) > 0 {
+            if let frame = other.firstArrival(after: start.time + slack, before: endTime - slack) {
                 cause = .network(seenAt: other.vantage, missedAt: start.vantage)
+                sent = frame
                 break
             }
         }
@@ -107,7 +109,7 @@ public final class HeartbeatDetector: ConfigurableDetector {
         let gap = HeartbeatGap(
             stream: stream.key, mac: stream.mac, start: start, end: end, endTime: endTime, interval: interval,
             intervalText: HeartbeatText.interval(stream), intervalSource: HeartbeatText.intervalSource(stream), rung: rung,
-            cause: cause)
+            cause: cause, sentDuringGap: sent)
         degraded.add(
             gap, state: state, episodeGap: settings.episodeGap, sameGap: settings.clockTolerance + interval / 2, sink: sink)
     }
