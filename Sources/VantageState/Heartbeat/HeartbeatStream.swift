@@ -27,6 +27,8 @@ public struct HeartbeatStream: Sendable {
     public internal(set) var tracks: [HeartbeatTrack]
     /// The latest arrival at any vantage point.
     public internal(set) var lastAnywhere: FrameReference
+    /// A vantage point that captured the stream leaving its sender (cooked capture, outgoing).
+    public internal(set) var senderVantage: Int?
     /// The first arrival at any vantage point.
     public let firstSeen: FrameReference
     /// Set when the stream ended on purpose (resignation, takeover) at the given frame; the next

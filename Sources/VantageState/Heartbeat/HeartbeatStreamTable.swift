@@ -102,16 +102,19 @@ public final class HeartbeatStreamTable {
 
     /// Takes in one heartbeat arrival; `interval` (ns) is what the frame itself declares (a VRRP
     /// advert interval) or nil to use the port's declaration or learn it.
+    /// `outgoing`: the capture saw the frame leave its own host (Linux cooked "outgoing").
     public func record(
-        _ key: HeartbeatStreamKey, mac: MACAddress?, at reference: FrameReference, interval: Int64? = nil
+        _ key: HeartbeatStreamKey, mac: MACAddress?, at reference: FrameReference, interval: Int64? = nil, outgoing: Bool = false
     ) -> HeartbeatArrival {
         let declared = interval ?? (key.kind == .udp ? declaredIntervals[key.port] : nil)
         guard let streamIndex = index[key] else {
             if streams.count >= capacity { evictOldest() }
             index[key] = streams.count
             streams.append(HeartbeatStream(key: key, first: reference, mac: mac, declaredInterval: declared))
+            if outgoing { streams[streams.count - 1].senderVantage = reference.vantage }
             return HeartbeatArrival(stream: streams.count - 1, track: 0, gap: 0, previous: nil, duplicate: false)
         }
+        if outgoing, streams[streamIndex].senderVantage == nil { streams[streamIndex].senderVantage = reference.vantage }
         return Self.update(
             &streams[streamIndex], streamIndex: streamIndex, mac: mac, at: reference, declared: declared, learningGaps: learningGaps,
             minimumInterval: minimumInterval)

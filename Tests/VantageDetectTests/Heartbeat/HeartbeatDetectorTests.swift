@@ -157,6 +157,33 @@ import VantageWire
         #expect(findings.of("heartbeat.degraded").allSatisfy { $0.detail("sender") == "10.0.3.1" })
     }
 
+    @Test func aCookedCaptureOnTheSenderConfirmsAStallOfATwoNodePair() throws {
+        // A two-node pair, one stream each way: a's capture is `tcpdump -i any` (its own
+        // heartbeats marked outgoing), b's is Ethernet. a sends nothing from 20 to 26 s.
+        let a = Self.a, b = Self.b
+        var events: [(time: Double, vantage: Int, bytes: [UInt8], link: LinkType)] = []
+        for sequence in 0..<40 {
+            let sent = Double(sequence) * 1.2
+            if !(sent >= 20 && sent < 26) {
+                let out = FrameBuilder.udp(from: a.port(3343), to: b.port(3343), payload: [UInt8(sequence)])
+                events.append((sent, 0, FrameBuilder.linuxSLL2(wrapping: out, packetType: .outgoing), .linuxSLL2))
+                events.append((sent + 0.0003, 1, out, .ethernet))
+            }
+            let back = FrameBuilder.udp(from: b.port(3343), to: a.port(3343), payload: [UInt8(sequence)])
+            events.append((sent + 0.6, 1, back, .ethernet))
+            events.append((sent + 0.6003, 0, FrameBuilder.linuxSLL2(wrapping: back), .linuxSLL2))
+        }
+        var timeline = Timeline(vantages: ["a", "b"])
+        for event in events.sorted(by: { $0.time < $1.time }) {
+            timeline.add(event.bytes, at: event.time, vantage: event.vantage, linkType: event.link)
+        }
+        let findings = timeline.findings().heartbeat
+        let stall = try #require(findings.of("heartbeat.sender_stall").first)
+        #expect(stall.ips == ["10.0.3.1"])
+        #expect(stall.detail("host_vantage") == "a")
+        #expect(findings.of("heartbeat.sender_stall").count == 1)
+    }
+
     @Test func aStallSeenOnlyByReceiversIsNotConfirmed() throws {
         var mesh = HeartbeatMesh(captured: [1, 2])
         mesh.stalls = [(node: 0, from: 30, to: 36.2)]

@@ -37,7 +37,7 @@ public final class HeartbeatDetector: ConfigurableDetector {
         let reference = observation.reference
         table.noteFrame(vantage: reference.vantage, time: reference.time)
         guard let frame = HeartbeatFrame(observation.packet, table: table) else { return }
-        let arrival = table.record(frame.key, mac: frame.mac, at: reference, interval: frame.interval)
+        let arrival = table.record(frame.key, mac: frame.mac, at: reference, interval: frame.interval, outgoing: frame.outgoing)
         if frame.resigns { table.end(frame.key, reason: .resigned, at: reference) }
         if frame.fromMaster { table.noteMaster(frame.key, at: reference) }
         guard !arrival.duplicate, let previous = arrival.previous else { return }

@@ -18,6 +18,9 @@ struct HeartbeatFrame {
     var resigns = false
     /// Sent by the group's master (VRRP/CARP: only the master advertises).
     var fromMaster = false
+    /// Captured leaving the capturing host (a Linux cooked capture's "outgoing" packet type):
+    /// this vantage point is the sender's own.
+    var outgoing = false
 
     /// The heartbeat in `packet`, or nil (cheap checks first: the UDP port before anything else).
     init?(_ packet: DecodedPacket, table: HeartbeatStreamTable) {
@@ -54,5 +57,10 @@ struct HeartbeatFrame {
         }
         mac = packet.sourceMAC
         if let vlan = packet.vlanID { key.vlan = vlan }
+        switch packet.link {
+        case .linuxSLL(let header): outgoing = header.packetType == .outgoing
+        case .linuxSLL2(let header): outgoing = header.packetType == .outgoing
+        default: break
+        }
     }
 }

@@ -95,11 +95,15 @@ enum HeartbeatText {
         stream.intervalIsLearned ? "learned" : stream.key.kind == .udp ? "declared" : "advertised"
     }
 
-    /// The vantage point that captures on `ip` itself: the only unicast address that is an
-    /// endpoint of every stream it carries regularly (a capture on a receiver of a mesh sees only traffic to and
-    /// from that receiver). Nil when no capture qualifies or it is ambiguous (two-node pairs,
-    /// multicast heartbeats).
+    /// The vantage point that captures on `ip` itself: one whose cooked capture (`tcpdump -i
+    /// any`) saw `ip`'s heartbeats as outgoing; else the only unicast address that is an endpoint
+    /// of every stream a capture carries regularly (a capture on a receiver of a unicast mesh sees
+    /// only traffic to and from that receiver). Nil when no capture qualifies or it is ambiguous
+    /// (Ethernet captures of two-node pairs or of multicast heartbeats).
     static func ownVantage(of ip: IPv4Address, vlan: UInt16, in table: HeartbeatStreamTable) -> Int? {
+        for stream in table.streams where stream.key.source == ip && stream.key.vlan == vlan {
+            if let vantage = stream.senderVantage { return vantage }
+        }
         var common: [Int: Set<IPv4Address>] = [:]
         for stream in table.streams where stream.key.vlan == vlan {
             var endpoints: Set<IPv4Address> = [stream.key.source]
