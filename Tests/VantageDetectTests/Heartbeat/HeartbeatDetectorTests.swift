@@ -247,6 +247,23 @@ import VantageWire
         #expect(script.findings().heartbeat.isEmpty, "\(script.findings().heartbeat.map(\.summary))")
     }
 
+    @Test func aVRRPMasterPauseIsInfoHereAndAWarningForVIP() throws {
+        // A master with no backup pauses for 5 s (5 intervals): vip.advert_gap warns; the
+        // heartbeat view only informs.
+        let pair = KeepalivedPair()
+        var script = Script()
+        for second in 0..<40 where !(20..<25).contains(second) {
+            script.add(pair.advert(pair.node1, priority: 150), at: Double(second))
+        }
+        let findings = script.findings()
+        let degraded = try #require(findings.of("heartbeat.degraded").first)
+        #expect(degraded.severity == .info)
+        #expect(degraded.detail("worst_rung") == "unreachable")
+        #expect(degraded.summary.contains("vip.advert_gap"))
+        #expect(findings.heartbeat.atLeast(.warning).isEmpty)
+        #expect(findings.of("vip.advert_gap").contains { $0.severity == .warning })
+    }
+
     @Test func declarationsParse() {
         #expect(HeartbeatDeclaration("udp/3343@1.2") == HeartbeatDeclaration(port: 3343, intervalNanoseconds: 1_200_000_000))
         #expect(HeartbeatDeclaration("UDP/694") == HeartbeatDeclaration(port: 694))

@@ -89,7 +89,8 @@ public enum HeartbeatKinds {
                     + "classified: the network's when another capture saw the datagrams during it, the host's when the "
                     + "sender stalled (heartbeat.sender_stall), else not located.",
                 severity: "info when the worst gap is 'lost' (sporadic 1122/1123 pairs are normal), warning at "
-                    + "'unreachable', critical at 'failed'.",
+                    + "'unreachable', critical at 'failed'. Always info when the worst gap is in VRRP/CARP/HSRP adverts: "
+                    + "vip.advert_gap judges those against the protocol's own master-down timer.",
                 remedies: "Network (seen leaving, not arriving): check the switch ports, STP state, speed/duplex autonegotiation, "
                     + "multicast handling and VLAN mapping of the heartbeat network; dedicate a network to heartbeats. "
                     + "Host: see heartbeat.sender_stall. As a last resort relax the cluster's thresholds "

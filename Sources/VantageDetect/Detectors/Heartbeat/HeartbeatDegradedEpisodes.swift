@@ -130,7 +130,9 @@ struct HeartbeatDegradedEpisodes {
         let rungs = [HeartbeatRung.lost, .unreachable, .failed].filter { episode.rungCounts[$0.rawValue] > 0 }
             .map { "\(episode.rungCounts[$0.rawValue]) \($0)" }
         if gaps > 1 { text += "; rungs: \(rungs.joined(separator: ", "))" }
-        text += "; " + causeSentence(episode, state: state) + "."
+        text += "; " + causeSentence(episode, state: state)
+        let adverts = worst.stream.kind != .udp && worst.stream.kind != .nlb
+        text += adverts ? " (the failover side of it is vip.advert_gap's and vip.failover's business)." : "."
         var evidence = [Evidence(gap.start, "last heartbeat before a \(VIPFormat.duration(gap.length)) gap (\(gap.stream.description))")]
         if let sent = gap.sentDuringGap {
             evidence.append(
@@ -163,7 +165,7 @@ struct HeartbeatDegradedEpisodes {
             "missing_at": .list(episode.missedAt.sorted().map { .string(state.vantageName($0)) }),
         ]
         return Finding(
-            kind: HeartbeatKinds.degraded, severity: worst.rung.severity, start: episode.start, end: episode.end, summary: text,
+            kind: HeartbeatKinds.degraded, severity: adverts ? .info : worst.rung.severity, start: episode.start, end: episode.end, summary: text,
             ips: ips, macs: episode.mac.map { [$0.description] } ?? [], vlan: host.vlan, evidence: evidence,
             remedy: remedy(episode),
             key: "\(HeartbeatKinds.degraded.rawValue)|\(host.ip)|\(host.vlan)|\(episode.keyStart.nanoseconds)",
