@@ -40,6 +40,9 @@ public enum DetectorRegistry {
             // health_check.* (HTTP health checks: own bounded request/response table)
             HealthCheckDetector.self,
             // end health_check.*
+            // heartbeat.* (cluster heartbeat streams: own stream table in the detector)
+            HeartbeatDetector.self,
+            // end heartbeat.*
         ]
     }
 }

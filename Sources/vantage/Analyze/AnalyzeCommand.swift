@@ -38,15 +38,26 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("YAML file with allow-lists, suppressed kinds and thresholds (see the README).", valueName: "file"))
     var config: String?
 
+    @Option(
+        name: .customLong("heartbeat"),
+        help: ArgumentHelp(
+            "A heartbeat stream to grade besides UDP 3343, 694, 5404/5405 and the VRRP/CARP/HSRP/NLB adverts: "
+                + "udp/PORT, or udp/PORT@SECONDS to give its interval (else learned). Repeatable.",
+            valueName: "udp/port[@interval]"))
+    var heartbeats: [String] = []
+
     @Flag(help: "Colour the text report even when standard output is not a terminal.")
     var color = false
 
     func validate() throws {
         if Severity(name: failOn) == nil { throw ValidationError("--fail-on takes info, warning or critical.") }
+        for text in heartbeats where HeartbeatDeclaration(text) == nil {
+            throw ValidationError("--heartbeat \(text): expected udp/PORT or udp/PORT@SECONDS (e.g. udp/3343@1.2).")
+        }
     }
 
     func run() throws {
-        let configuration: AnalysisConfiguration
+        var configuration: AnalysisConfiguration
         if let config {
             do {
                 configuration = try ConfigurationFile.load(config)
@@ -57,6 +68,7 @@ struct AnalyzeCommand: ParsableCommand {
         } else {
             configuration = AnalysisConfiguration()
         }
+        configuration.heartbeats += heartbeats.compactMap(HeartbeatDeclaration.init)
         if let evidence {
             var isDirectory: ObjCBool = false
             if !FileManager.default.fileExists(atPath: evidence, isDirectory: &isDirectory) {
