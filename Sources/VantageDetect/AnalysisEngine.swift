@@ -51,6 +51,12 @@ public final class AnalysisEngine {
         }
     }
 
+    /// Adds a finding made outside the detectors (e.g. `capture.clock_offset` from the clock
+    /// pre-pass); it is suppressed and ordered like the others.
+    public func report(_ finding: Finding) {
+        sink.emit(finding)
+    }
+
     /// Closes every open episode and returns the findings, suppressed kinds removed, ordered by
     /// start time.
     public func finish() -> [Finding] {

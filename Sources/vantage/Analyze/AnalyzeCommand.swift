@@ -41,6 +41,9 @@ struct AnalyzeCommand: ParsableCommand {
     @Flag(help: "Colour the text report even when standard output is not a terminal.")
     var color = false
 
+    @Flag(help: "Keep each capture's own timestamps: do not estimate and remove clock offsets between vantage points.")
+    var noAlign = false
+
     func validate() throws {
         if Severity(name: failOn) == nil { throw ValidationError("--fail-on takes info, warning or critical.") }
     }
@@ -70,6 +73,7 @@ struct AnalyzeCommand: ParsableCommand {
         var session = try CaptureSession(input)
         let names = session.vantageNames
         let engine = AnalysisEngine(configuration: configuration, vantageNames: names)
+        if !noAlign { session.alignClocks(configuration: configuration, engine: engine) }
         let decoder = session.decoder
         var progress = ProgressMeter(totalBytes: session.merged.totalFileBytes)
         var frames = 0
