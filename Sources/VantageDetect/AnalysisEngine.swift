@@ -35,6 +35,9 @@ public final class AnalysisEngine {
         } else {
             nextTick = time + Self.tickInterval
         }
+        if let identity = observation.identity, let sightings = state.sightings {
+            sightings.record(identity, reference: observation.reference, destinationMAC: observation.packet.destinationMAC)
+        }
         let events = state.neighbors.observe(observation)
         let interest = ObservationInterest.of(observation.packet)
         guard !interest.isEmpty else { return }

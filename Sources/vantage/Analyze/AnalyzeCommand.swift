@@ -75,6 +75,7 @@ struct AnalyzeCommand: ParsableCommand {
         let engine = AnalysisEngine(configuration: configuration, vantageNames: names)
         if !noAlign { session.alignClocks(configuration: configuration, engine: engine) }
         let decoder = session.decoder
+        let journeys = engine.state.tracksJourneys
         var progress = ProgressMeter(totalBytes: session.merged.totalFileBytes)
         var frames = 0
         var first: Timestamp?
@@ -85,11 +86,14 @@ struct AnalyzeCommand: ParsableCommand {
             let record = session.merged.current
             let time = session.merged.currentTimestamp
             if !record.linkType.isSupported { session.noteUnsupported(record.linkType) }
-            let packet = session.merged.withCurrentBytes { bytes in
-                decoder.decode(bytes, linkType: record.linkType, fcsLength: record.fcsLength)
+            let (packet, identity) = session.merged.withCurrentBytes { bytes in
+                (
+                    decoder.decode(bytes, linkType: record.linkType, fcsLength: record.fcsLength),
+                    journeys ? FrameIdentity.of(bytes, linkType: record.linkType) : nil
+                )
             }
             let reference = FrameReference(vantage: vantage, frame: record.frameNumber, time: time)
-            engine.observe(Observation(reference: reference, packet: packet, originalLength: record.originalLength))
+            engine.observe(Observation(reference: reference, packet: packet, originalLength: record.originalLength, identity: identity))
             frames += 1
             if first == nil { first = time }
             last = time
