@@ -42,8 +42,9 @@ public enum ClockOffsetReport {
                 meaning: "Captures from several vantage points were put on one clock before analysis: this vantage "
                     + "point's timestamps were shifted by the offset (and drift) shown, so that a frame seen at two "
                     + "places lines up. Times in every other finding are on the aligned timeline.",
-                rule: "With two or more captures (and without --no-align), every ARP and IP frame gets an identity "
-                    + "(invariant header fields and a 32-byte payload prefix; TTL, checksums and MACs left out). "
+                rule: "With two or more captures (and without --no-align), ARP frames and IP frames (TCP only with SYN, FIN or RST) "
+                    + "get an identity (invariant header fields and a 32-byte payload prefix; TTL, checksums and MACs "
+                    + "left out). "
                     + "Frames whose identity is unique within search_window at both vantage points are matched. "
                     + "The offset is the median of the time differences; drift is the Theil-Sen slope over "
                     + "drift_window medians, kept when at least minimum_drift ppm and 0.2 ms over the capture. "

@@ -1,6 +1,7 @@
 //  ClockAlignment: the pre-pass that puts several vantage points on one clock.
 //
-//  1. Each capture is read once for its anchors (FrameAnchors: identity, raw time, frame no.).
+//  1. Each capture is read once for its anchors (FrameAnchors: identity, raw time, frame no.;
+//     ARP and IP frames except TCP segments without SYN/FIN/RST, sampled by identity).
 //  2. Every two captures are matched: a frame identity present in both whose copies are each
 //     the only one within ±searchWindow of the other (mutually unique): periodic identical
 //     frames, such as a VRRP advert repeated byte for byte every second, are ambiguous and left

@@ -60,14 +60,15 @@ public struct FrameAnchors: Sendable {
         level >= self.level ? anchors : anchors.filter { $0.identity.rawValue >> 48 < level }
     }
 
-    /// Reads every frame of the capture at `path`; throws if it cannot be opened. A file that
+    /// Reads every frame of the capture at `path` and keeps the anchor-capable ones
+    /// (``FrameIdentity/anchor(_:linkType:)``); throws if it cannot be opened. A file that
     /// is damaged part-way keeps the anchors read before the damage.
     public static func read(path: String, capacity: Int = 1 << 18) throws(CaptureError) -> FrameAnchors {
         var table = FrameAnchors(capacity: capacity)
         var reader = try CaptureReader(path: path)
         while (try? reader.advance()) == true {
             let record = reader.current
-            let identity = reader.withCurrentBytes { bytes in FrameIdentity.of(bytes, linkType: record.linkType) }
+            let identity = reader.withCurrentBytes { bytes in FrameIdentity.anchor(bytes, linkType: record.linkType) }
             if let identity { table.add(identity, time: record.timestamp.nanoseconds, frame: record.frameNumber) }
         }
         return table

@@ -42,6 +42,23 @@ public struct FrameIdentity: RawRepresentable, Hashable, Sendable, Comparable {
         }
     }
 
+    /// The identity of a frame that makes a good clock anchor, or nil: ARP, and IP frames other
+    /// than TCP segments without SYN, FIN or RST (bulk TCP data and ACKs are skipped before any
+    /// hashing: they are most of a busy capture and add nothing the handshakes do not give).
+    public static func anchor(_ bytes: Span<UInt8>, linkType: LinkType) -> FrameIdentity? {
+        guard let (etherType, offset) = networkStart(bytes, linkType: linkType) else { return nil }
+        var transport = -1
+        if etherType == 0x0800, bytes.count >= offset + 20, bytes[offset + 9] == 6, bytes.u16(offset + 6) & 0x1FFF == 0 {
+            transport = offset + Int(bytes[offset] & 0x0F) * 4
+        } else if etherType == 0x86DD, bytes.count >= offset + 40, bytes[offset + 6] == 6 {
+            transport = offset + 40
+        }
+        if transport >= 0 {
+            guard bytes.count >= transport + 14, bytes[transport + 13] & 0x07 != 0 else { return nil }
+        }
+        return of(bytes, linkType: linkType)
+    }
+
     /// The EtherType of the network layer and where it starts, skipping the link header and
     /// any 802.1Q / 802.1ad tags.
     @inline(__always)

@@ -80,6 +80,22 @@ import VantageWire
         #expect(key(ping(hopLimit: 64, flowLabel: 6, mac: Self.clientMAC)) != sent)
     }
 
+    @Test func clockAnchorsSkipBulkTCPBeforeHashing() {
+        let data = FrameBuilder.tcp(
+            from: (Self.clientMAC, Self.client, 40000), to: (Self.routerInMAC, Self.server, 80), flags: [.ack, .psh], seq: 7,
+            payload: Array("GET / HTTP/1.1".utf8))
+        let ack = FrameBuilder.tcp(from: (Self.clientMAC, Self.client, 40000), to: (Self.routerInMAC, Self.server, 80), flags: [.ack])
+        let fin = FrameBuilder.tcp(from: (Self.clientMAC, Self.client, 40000), to: (Self.routerInMAC, Self.server, 80), flags: [.fin, .ack])
+        let arp = FrameBuilder.arpRequest(from: Self.clientMAC, ip: Self.client, asking: Self.server)
+        let ping = FrameBuilder.icmpEchoRequest(from: (Self.clientMAC, Self.client), to: (Self.routerInMAC, Self.server))
+        #expect(FrameIdentity.anchor(data.span, linkType: .ethernet) == nil)
+        #expect(FrameIdentity.anchor(ack.span, linkType: .ethernet) == nil)
+        for frame in [syn(hop: 0), fin, arp, ping] {
+            let anchor = FrameIdentity.anchor(frame.span, linkType: .ethernet)
+            #expect(anchor != nil && anchor == key(frame), "an anchor's key is the frame's identity")
+        }
+    }
+
     @Test func framesWithoutIPOrARPHaveNoKey() {
         let local = FrameBuilder.ethernet(
             src: Self.clientMAC, dst: Self.serverMAC, type: EtherType(rawValue: 0x88B5), payload: [1, 2, 3, 4])
