@@ -44,13 +44,15 @@ public final class FrameSightings {
     public private(set) var evictions = 0
 
     private let mask: Int
-    private var identities: [UInt64]
-    private var counts: [UInt8]
-    private var vantages: [Int32]
-    private var frames: [Int]
-    private var times: [Int64]
+    // The columns below are read and written on every frame, only by this class and never
+    // re-entrantly: no dynamic exclusivity checks.
+    @exclusivity(unchecked) private var identities: [UInt64]
+    @exclusivity(unchecked) private var counts: [UInt8]
+    @exclusivity(unchecked) private var vantages: [Int32]
+    @exclusivity(unchecked) private var frames: [Int]
+    @exclusivity(unchecked) private var times: [Int64]
     /// Destination MAC raw values; `noMAC` for none.
-    private var macs: [UInt64]
+    @exclusivity(unchecked) private var macs: [UInt64]
     private static let noMAC = UInt64.max
     private static let probes = 4
 

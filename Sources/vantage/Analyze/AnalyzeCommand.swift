@@ -86,11 +86,10 @@ struct AnalyzeCommand: ParsableCommand {
             let record = session.merged.current
             let time = session.merged.currentTimestamp
             if !record.linkType.isSupported { session.noteUnsupported(record.linkType) }
-            let (packet, identity) = session.merged.withCurrentBytes { bytes in
-                (
-                    decoder.decode(bytes, linkType: record.linkType, fcsLength: record.fcsLength),
-                    journeys ? FrameIdentity.of(bytes, linkType: record.linkType) : nil
-                )
+            var identity: FrameIdentity?
+            let packet = session.merged.withCurrentBytes { bytes in
+                if journeys { identity = FrameIdentity.of(bytes, linkType: record.linkType) }
+                return decoder.decode(bytes, linkType: record.linkType, fcsLength: record.fcsLength)
             }
             let reference = FrameReference(vantage: vantage, frame: record.frameNumber, time: time)
             engine.observe(Observation(reference: reference, packet: packet, originalLength: record.originalLength, identity: identity))
