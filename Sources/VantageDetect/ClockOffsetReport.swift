@@ -78,8 +78,10 @@ public enum ClockOffsetReport {
             let key = "\(kind.rawValue)|\(vantage)"
             guard let fit = clock.fit else {
                 let window = milliseconds(settings.searchWindow)
+                let span = clock.anchorSpan ?? 0...0
                 return Finding(
-                    kind: kind, severity: .info, start: .zero, end: .zero,
+                    kind: kind, severity: .info, start: Timestamp(nanoseconds: span.lowerBound),
+                    end: Timestamp(nanoseconds: span.upperBound),
                     summary: "The clock of \(vantage) was not aligned with \(reference): \(clock.matches) frame"
                         + "\(clock.matches == 1 ? "" : "s") matched within ±\(window) (at least \(settings.minimumMatches) needed); "
                         + "its raw timestamps are used.",

@@ -52,6 +52,8 @@ public struct VantageClock: Sendable {
     public var matches: Int
     /// A few well-fitting pairs (first, middle, last), for evidence.
     public var examples: [AnchorPair]
+    /// Raw times (ns) of the vantage's first and last anchor frame; nil without anchors.
+    public var anchorSpan: ClosedRange<Int64>?
 }
 
 /// The result of the pre-pass.
@@ -81,7 +83,10 @@ public struct ClockAlignment: Sendable {
         var clocks: [VantageClock] = []
         for vantage in readable where vantage != reference {
             let matched = pairs[reference]?[vantage] ?? []
-            var clock = VantageClock(vantage: vantage, fit: nil, matches: matched.count, examples: [])
+            let anchors = tables[vantage]?.anchors ?? []
+            let times = anchors.map(\.time)
+            let span = times.min().flatMap { low in times.max().map { low...$0 } }
+            var clock = VantageClock(vantage: vantage, fit: nil, matches: matched.count, examples: [], anchorSpan: span)
             if matched.count >= settings.minimumMatches {
                 let fit = settings.estimator.fit(matched.map { ($0.other.time, $0.reference.time - $0.other.time) })
                 clock.fit = fit

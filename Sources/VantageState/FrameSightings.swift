@@ -1,16 +1,18 @@
 //  FrameSightings: where each recent frame was seen ("frame journeys").
 //
 //  Kept only when two or more vantage points are analysed. Every ARP or IP frame's identity
-//  (FrameIdentity) is recorded with its vantage point, frame number, aligned time and
-//  destination MAC. A sighting joins an earlier one as a *copy* of the same frame when it has
-//  the same identity, comes from a vantage point that has not seen that frame yet, and is at
-//  most `copyWindow` later than the first sighting (on the clock-aligned timeline); otherwise
-//  it starts a new journey (a retransmission, or an identical periodic frame).
+//  (FrameIdentity) is written, with its vantage point, frame number, aligned time and
+//  destination MAC, into a ring of the most recent `capacity` frames: one sequential 32-byte
+//  write per frame, no hashing into a table (measured: a hash table's random accesses cost
+//  ~400 ns a frame on these VMs, the ring a few ns). The work is done when a detector asks,
+//  which is rare (a stray or stale frame): the journey of a frame is every frame in the ring
+//  with the same identity, from another vantage point, at most `copyWindow` from it on the
+//  clock-aligned timeline (the nearest one per vantage point; a repeat at the same vantage point
+//  is another frame: a retransmission or an identical periodic frame).
 //
-//  Bounded: a fixed open-addressing table (`capacity` journeys, 4 probes, at most
-//  `maximumSightings` per journey: further copies replace the last one so "last seen at"
-//  stays right). A journey older than `retention` is free space; when the probed slots are all
-//  younger, the oldest is evicted (counted in `evictions`). Nothing is allocated per frame.
+//  Bounded: `capacity` entries; a query scans back only as far as `copyWindow` before the frame
+//  asked about. The ring covers `capacity` frames of capture, e.g. 16 ms at a million frames a
+//  second: copies further apart than that in the merged stream are not joined.
 
 import VantageCapture
 import VantageWire
@@ -32,83 +34,78 @@ public struct FrameSighting: Sendable, Hashable {
 /// Remembers recent frames by identity: at which vantage points each was seen, when, and with
 /// which destination MAC.
 public final class FrameSightings {
-    /// Journeys kept at most (a power of two).
+    /// Frames kept (a power of two).
     public let capacity: Int
     /// Copies of one frame are at most this far apart on the aligned timeline (ns).
     public let copyWindow: Int64
-    /// Journeys are kept at least this long after their first sighting (ns), room permitting.
-    public let retention: Int64
-    /// Sightings kept per journey.
-    public static let maximumSightings = 4
-    /// Live journeys overwritten before `retention` because their probe run was full.
-    public private(set) var evictions = 0
+
+    /// One frame (32 bytes).
+    private struct Seen {
+        var identity: UInt64 = 0
+        var time: Int64 = 0
+        var frame: Int = 0
+        /// Bits 0-47 the destination MAC, 48-62 the vantage, 63 set when there is no MAC.
+        var place: UInt64 = 0
+    }
 
     private let mask: Int
-    // The columns below are read and written on every frame, only by this class and never
-    // re-entrantly: no dynamic exclusivity checks.
-    @exclusivity(unchecked) private var identities: [UInt64]
-    @exclusivity(unchecked) private var counts: [UInt8]
-    @exclusivity(unchecked) private var vantages: [Int32]
-    @exclusivity(unchecked) private var frames: [Int]
-    @exclusivity(unchecked) private var times: [Int64]
-    /// Destination MAC raw values; `noMAC` for none.
-    @exclusivity(unchecked) private var macs: [UInt64]
-    private static let noMAC = UInt64.max
-    private static let probes = 4
+    // Written on every frame, only by this class and never re-entrantly: no dynamic exclusivity checks.
+    @exclusivity(unchecked) private var ring: [Seen]
+    /// Index of the next write.
+    private var next = 0
+    /// Entries written so far, up to `capacity`.
+    private var filled = 0
+    private static let noMAC: UInt64 = 1 << 63
 
-    /// An empty table with room for `capacity` journeys (rounded up to a power of two).
-    public init(capacity: Int = 1 << 15, copyWindow: Int64 = 20_000_000, retention: Int64 = 2_000_000_000) {
+    /// An empty ring of `capacity` frames (rounded up to a power of two).
+    public init(capacity: Int = 1 << 14, copyWindow: Int64 = 20_000_000) {
         var size = 64
         while size < capacity { size <<= 1 }
         self.capacity = size
         self.copyWindow = copyWindow
-        self.retention = max(retention, copyWindow)
         mask = size - 1
-        identities = Array(repeating: 0, count: size)
-        counts = Array(repeating: 0, count: size)
-        vantages = Array(repeating: 0, count: size * Self.maximumSightings)
-        frames = Array(repeating: 0, count: size * Self.maximumSightings)
-        times = Array(repeating: 0, count: size * Self.maximumSightings)
-        macs = Array(repeating: Self.noMAC, count: size * Self.maximumSightings)
+        ring = Array(repeating: Seen(), count: size)
     }
 
     /// Records one sighting (frames must come in aligned-time order).
+    @inline(__always)
     public func record(_ identity: FrameIdentity, reference: FrameReference, destinationMAC: MACAddress?) {
-        let key = identity.rawValue
-        let now = reference.time.nanoseconds
-        let home = Int(truncatingIfNeeded: key ^ (key >> 29)) & mask
-        var free = -1
-        var oldest = -1
-        for probe in 0..<Self.probes {
-            let slot = (home + probe) & mask
-            let count = Int(counts[slot])
-            let first = times[slot * Self.maximumSightings]
-            if count > 0, identities[slot] == key, now - first <= retention {
-                if now - first <= copyWindow, !seen(slot, vantage: reference.vantage) {
-                    append(slot, reference, destinationMAC)
-                } else {
-                    start(slot, key, reference, destinationMAC)
-                }
-                return
-            }
-            if count == 0 || now - first > retention {
-                if free < 0 { free = slot }
-            } else if oldest < 0 || first < times[oldest * Self.maximumSightings] {
-                oldest = slot
-            }
-        }
-        if free < 0 {
-            evictions += 1
-            free = oldest
-        }
-        start(free, key, reference, destinationMAC)
+        let place = UInt64(truncatingIfNeeded: reference.vantage & 0x7FFF) << 48 | (destinationMAC?.rawValue ?? Self.noMAC)
+        ring[next] = Seen(identity: identity.rawValue, time: reference.time.nanoseconds, frame: reference.frame, place: place)
+        next = (next + 1) & mask
+        if filled < capacity { filled += 1 }
     }
 
-    /// The journey `reference` belongs to (every sighting of that frame so far, in time order),
-    /// or an empty list when it was not recorded or is no longer kept.
+    /// The journey of the frame at `reference` (its sightings at every vantage point still in
+    /// the ring, in time order), or an empty list when it is no longer kept.
     public func sightings(of identity: FrameIdentity, containing reference: FrameReference) -> [FrameSighting] {
-        guard let slot = slot(of: identity, where: { self.contains($0, reference) }) else { return [] }
-        return list(slot)
+        let key = identity.rawValue
+        let time = reference.time.nanoseconds
+        var found = false
+        var nearest: [Int: Seen] = [:]
+        var index = next
+        for _ in 0..<filled {
+            index = (index - 1) & mask
+            let entry = ring[index]
+            if entry.time < time - copyWindow { break }
+            guard entry.identity == key, abs(entry.time - time) <= copyWindow else { continue }
+            let vantage = Int((entry.place >> 48) & 0x7FFF)
+            if vantage == reference.vantage {
+                if entry.frame == reference.frame { found = true }
+                continue
+            }
+            if let known = nearest[vantage], abs(known.time - time) <= abs(entry.time - time) { continue }
+            nearest[vantage] = entry
+        }
+        guard found else { return [] }
+        var result = [FrameSighting(reference: reference, destinationMAC: mac(of: reference))]
+        for (vantage, entry) in nearest {
+            result.append(
+                FrameSighting(
+                    reference: FrameReference(vantage: vantage, frame: entry.frame, time: Timestamp(nanoseconds: entry.time)),
+                    destinationMAC: Self.mac(entry.place)))
+        }
+        return result.sorted { $0.reference < $1.reference }
     }
 
     /// The journey of the frame `observation` shows (recorded by the engine before detectors run).
@@ -120,55 +117,21 @@ public final class FrameSightings {
     /// Where the frame of `observation` was seen last so far.
     public func lastSeen(of observation: Observation) -> FrameSighting? { sightings(of: observation).last }
 
-    private func slot(of identity: FrameIdentity, where matches: (Int) -> Bool) -> Int? {
-        let key = identity.rawValue
-        let home = Int(truncatingIfNeeded: key ^ (key >> 29)) & mask
-        for probe in 0..<Self.probes {
-            let slot = (home + probe) & mask
-            if counts[slot] > 0, identities[slot] == key, matches(slot) { return slot }
+    /// The destination MAC recorded for the frame at `reference` (nil when none or not kept).
+    private func mac(of reference: FrameReference) -> MACAddress? {
+        var index = next
+        for _ in 0..<filled {
+            index = (index - 1) & mask
+            let entry = ring[index]
+            if entry.time < reference.time.nanoseconds { break }
+            if entry.frame == reference.frame, Int((entry.place >> 48) & 0x7FFF) == reference.vantage {
+                return Self.mac(entry.place)
+            }
         }
         return nil
     }
 
-    private func contains(_ slot: Int, _ reference: FrameReference) -> Bool {
-        let base = slot * Self.maximumSightings
-        for index in 0..<Int(counts[slot])
-        where Int(vantages[base + index]) == reference.vantage && frames[base + index] == reference.frame {
-            return true
-        }
-        return false
-    }
-
-    private func seen(_ slot: Int, vantage: Int) -> Bool {
-        let base = slot * Self.maximumSightings
-        for index in 0..<Int(counts[slot]) where Int(vantages[base + index]) == vantage { return true }
-        return false
-    }
-
-    private func start(_ slot: Int, _ key: UInt64, _ reference: FrameReference, _ mac: MACAddress?) {
-        identities[slot] = key
-        counts[slot] = 0
-        append(slot, reference, mac)
-    }
-
-    private func append(_ slot: Int, _ reference: FrameReference, _ mac: MACAddress?) {
-        let count = Int(counts[slot])
-        let index = slot * Self.maximumSightings + min(count, Self.maximumSightings - 1)
-        vantages[index] = Int32(truncatingIfNeeded: reference.vantage)
-        frames[index] = reference.frame
-        times[index] = reference.time.nanoseconds
-        macs[index] = mac?.rawValue ?? Self.noMAC
-        if count < Self.maximumSightings { counts[slot] = UInt8(count + 1) }
-    }
-
-    private func list(_ slot: Int) -> [FrameSighting] {
-        let base = slot * Self.maximumSightings
-        return (0..<Int(counts[slot])).map { index in
-            FrameSighting(
-                reference: FrameReference(
-                    vantage: Int(vantages[base + index]), frame: frames[base + index],
-                    time: Timestamp(nanoseconds: times[base + index])),
-                destinationMAC: macs[base + index] == Self.noMAC ? nil : MACAddress(rawValue: macs[base + index]))
-        }
+    private static func mac(_ place: UInt64) -> MACAddress? {
+        place & noMAC != 0 ? nil : MACAddress(rawValue: place & 0xFFFF_FFFF_FFFF)
     }
 }

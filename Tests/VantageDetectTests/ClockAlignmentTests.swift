@@ -164,6 +164,7 @@ struct SeededGenerator: RandomNumberGenerator {
         #expect(finding.summary.contains("not aligned"))
         #expect(finding.details["aligned"] == .bool(false))
         #expect(finding.evidence.isEmpty)
+        #expect(finding.start == Timestamp(nanoseconds: Self.start), "dated by the vantage's own frames, not 1970")
     }
 
     @Test func explainKnowsTheKind() {

@@ -7,7 +7,7 @@
 //  frame's evidence becomes its journey: the first copy with "seen at A (to MAC), B (to MAC);
 //  last seen at B", then one piece of evidence per other copy. Sightings at vantage points
 //  where the detector did not fire (a copy before a router rewrote the MACs) come from the
-//  sightings table, refreshed while the table still holds the journey.
+//  sightings ring, looked up once more when the copy window has passed (``settle``).
 //
 //  Bounded: the first and the last `limit - 1` counted frames per episode. Without FrameSightings (one vantage
 //  point) nothing is kept and nothing is a copy.
@@ -25,38 +25,51 @@ struct JourneyLog {
         var counted: FrameReference
         /// Every sighting known so far, in time order.
         var sightings: [FrameSighting]
+        /// Whether copies can no longer arrive (capture time passed the copy window).
+        var settled = false
     }
 
-    /// Detectors refresh the logs of episodes whose last frame is at most this old (ns): the
-    /// sightings table keeps journeys about 2 s.
-    static let refreshHorizon: Int64 = 1_000_000_000
     /// Frames remembered per episode (the most recent ones).
     static let limit = 16
     private(set) var journeys: [Journey] = []
+    /// Whether some counted frame may still get copies (``settle(at:state:)`` is worth calling).
+    private(set) var hasUnsettled = false
 
     /// Whether `observation` is a copy of a frame this episode already counted; if so its
     /// sighting joins that frame's journey. Otherwise the frame is remembered as counted.
     mutating func isCopy(_ observation: Observation, state: AnalysisState) -> Bool {
         guard let sightings = state.sightings, let identity = observation.identity else { return false }
         let journey = sightings.sightings(of: observation)
-        guard let first = journey.first else { return false }
-        if let index = journeys.lastIndex(where: { $0.identity == identity && $0.sightings.first?.reference == first.reference }) {
-            journeys[index].sightings = journey
+        guard !journey.isEmpty else { return false }
+        let references = Set(journey.map(\.reference))
+        if let index = journeys.lastIndex(where: { $0.identity == identity && $0.sightings.contains { references.contains($0.reference) } }) {
+            let known = Set(journeys[index].sightings.map(\.reference))
+            journeys[index].sightings += journey.filter { !known.contains($0.reference) }
+            journeys[index].sightings.sort { $0.reference < $1.reference }
             return true
         }
         // Full: forget the oldest but the first (an episode's first frame is always cited).
         if journeys.count >= Self.limit { journeys.remove(at: 1) }
         journeys.append(Journey(identity: identity, counted: observation.reference, sightings: journey))
+        hasUnsettled = true
         return false
     }
 
-    /// Picks up copies seen since (at vantage points where the detector did not fire), while the
-    /// sightings table still holds the journeys.
-    mutating func refresh(_ state: AnalysisState) {
-        guard let sightings = state.sightings else { return }
-        for index in journeys.indices {
-            let latest = sightings.sightings(of: journeys[index].identity, containing: journeys[index].counted)
+    /// Picks up the copies seen since at vantage points where the detector did not fire, once
+    /// capture time `now` is past each counted frame's copy window (or at once with `now` nil,
+    /// when the finding is written). Each journey is looked up once more, then settled.
+    mutating func settle(at now: Timestamp?, state: AnalysisState) {
+        guard hasUnsettled, let sightings = state.sightings else { return }
+        hasUnsettled = false
+        for index in journeys.indices where !journeys[index].settled {
+            let counted = journeys[index].counted
+            if let now, now - counted.time <= sightings.copyWindow {
+                hasUnsettled = true
+                continue
+            }
+            let latest = sightings.sightings(of: journeys[index].identity, containing: counted)
             if latest.count > journeys[index].sightings.count { journeys[index].sightings = latest }
+            journeys[index].settled = true
         }
     }
 

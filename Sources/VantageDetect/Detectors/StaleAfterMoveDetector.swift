@@ -242,7 +242,7 @@ public final class StaleAfterMoveDetector: ConfigurableDetector {
         guard stale >= settings.grace, !NeighborPolicy.isGroupVIP(key.neighbor, state: state) else { return }
         let neighbor = key.neighbor
         var episode = episode
-        episode.journeys.refresh(state)
+        episode.journeys.settle(at: nil, state: state)
         if episode.senderAddress == nil { episode.senderAddress = state.neighbors.sender(key)?.senderAddress }
         let rules = OwnershipRules(configuration, for: neighbor)
         let record = state.neighbors.address(neighbor)

@@ -202,11 +202,9 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
 
     public func advance(to time: Timestamp, state: AnalysisState, sink: FindingSink) {
         vantageRoutersValid = false
-        if state.sightings != nil {
-            // Copies seen since at vantage points where this detector did not fire (still in the table).
-            for key in episodes.keys where time - episodes[key]!.last.time <= JourneyLog.refreshHorizon {
-                episodes[key]!.journeys.refresh(state)
-            }
+        // Copies seen since at vantage points where this detector did not fire.
+        for key in episodes.keys where episodes[key]!.journeys.hasUnsettled {
+            episodes[key]!.journeys.settle(at: time, state: state)
         }
         for key in episodes.keys.sorted(by: Self.order) where time - episodes[key]!.last.time > configuration.episodeGap {
             report(key, state: state, sink: sink)
@@ -301,7 +299,7 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
 
     private func report(_ key: EpisodeKey, state: AnalysisState, sink: FindingSink) {
         guard var episode = episodes.removeValue(forKey: key), episode.unique >= configuration.minimumFrames else { return }
-        episode.journeys.refresh(state)
+        episode.journeys.settle(at: nil, state: state)
         let group = state.virtualIPs.groups[key.group]
         let router = episode.router.flatMap { group.routers.indices.contains($0) ? group.routers[$0] : nil }
         var target: String
