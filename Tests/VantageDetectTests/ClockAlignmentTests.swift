@@ -81,6 +81,22 @@ struct SeededGenerator: RandomNumberGenerator {
         #expect(abs(fit.offset - Self.offset) < 1_000_000)
     }
 
+    @Test func oneWayTrafficBiasesTheOffsetByAtMostTheDelay() throws {
+        // Every frame goes from A to B (e.g. only A's broadcasts are common to both captures):
+        // the median difference is offset - median delay, so the bias stays below the delay.
+        var random = SeededGenerator(state: 3)
+        var a = FrameAnchors()
+        var b = FrameAnchors()
+        for index in 0..<500 {
+            let identity = FrameIdentity(rawValue: random.next())
+            let time = Self.start + Int64(index) * 100_000_000
+            a.add(identity, time: time, frame: index + 1)
+            b.add(identity, time: time + Int64.random(in: 20_000...400_000, using: &random) - Self.offset, frame: index + 1)
+        }
+        let fit = try #require(ClockAlignment.align([a, b]).clocks.first?.fit)
+        #expect(fit.offset < Self.offset && Self.offset - fit.offset < 400_000, "offset \(fit.offset)")
+    }
+
     @Test func periodicIdenticalFramesAreNotMatched() {
         // A VRRP advert repeated byte for byte every second: each copy has several candidates
         // within ±2 s at the other vantage point, so none is a trustworthy anchor.
