@@ -104,11 +104,18 @@ public enum ClockOffsetReport {
                         "the same frame at \(vantage), raw time \(Timestamp(nanoseconds: pair.other.time).timeOfDay)"))
             }
             let direction = fit.offset >= 0 ? "behind" : "ahead of"
-            var summary = "The clock of \(vantage) runs \(milliseconds(abs(fit.offset))) \(direction) \(reference)"
             let drifting = fit.drift != 0
-            if drifting { summary += ", drifting \(fit.drift > 0 ? "+" : "")\(DurationText.fixed(fit.driftPPM, digits: 1)) ppm" }
-            summary += "; its timestamps were shifted by \(signedMilliseconds(fit.offset))"
-            summary += " (\(fit.pairs) matched frames, 90% within \(milliseconds(fit.residualP90)))."
+            var summary: String
+            if !drifting && abs(fit.offset) <= fit.residualP90 {
+                // Within the matching's own spread (e.g. captures taken on one host): say so.
+                summary = "The clock of \(vantage) agrees with \(reference) within \(milliseconds(fit.residualP90))"
+                summary += " (\(fit.pairs) matched frames; its timestamps were shifted by \(signedMilliseconds(fit.offset)))."
+            } else {
+                summary = "The clock of \(vantage) runs \(milliseconds(abs(fit.offset))) \(direction) \(reference)"
+                if drifting { summary += ", drifting \(fit.drift > 0 ? "+" : "")\(DurationText.fixed(fit.driftPPM, digits: 1)) ppm" }
+                summary += "; its timestamps were shifted by \(signedMilliseconds(fit.offset))"
+                summary += " (\(fit.pairs) matched frames, 90% within \(milliseconds(fit.residualP90)))."
+            }
             let first = Timestamp(nanoseconds: fit.origin + fit.offset)
             let last = Timestamp(nanoseconds: fit.origin + fit.span + fit.correction(at: fit.origin + fit.span))
             return Finding(

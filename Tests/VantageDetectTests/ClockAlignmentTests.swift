@@ -169,6 +169,23 @@ struct SeededGenerator: RandomNumberGenerator {
         }
     }
 
+    @Test func clocksThatAgreeAreSaidToAgree() throws {
+        let capture = syntheticCapture(seconds: 60, frames: 300, drift: 0, seed: 5)
+        var a = FrameAnchors()
+        for anchor in capture.b.anchors {
+            a.add(anchor.identity, time: anchor.time + Self.offset / 1000, frame: anchor.frame)  // 0.35 ms
+        }
+        let settings = ClockAlignmentSettings()
+        let finding = try #require(
+            ClockOffsetReport.findings(ClockAlignment.align([a, capture.b], settings: settings), vantageNames: ["a", "b"], settings: settings)
+                .first)
+        #expect(finding.summary.hasPrefix("The clock of b runs 0.350 ms behind a"), "\(finding.summary)")
+        let same = try #require(
+            ClockOffsetReport.findings(ClockAlignment.align([capture.b, capture.b], settings: settings), vantageNames: ["a", "b"], settings: settings)
+                .first)
+        #expect(same.summary.hasPrefix("The clock of b agrees with a within 0.000 ms"), "\(same.summary)")
+    }
+
     @Test func unmatchedVantageSaysWhyAndIsNotAligned() throws {
         var a = FrameAnchors()
         var b = FrameAnchors()
