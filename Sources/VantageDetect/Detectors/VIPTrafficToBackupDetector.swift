@@ -203,7 +203,7 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
     public func advance(to time: Timestamp, state: AnalysisState, sink: FindingSink) {
         vantageRoutersValid = false
         // Copies seen since at vantage points where this detector did not fire.
-        for key in episodes.keys where episodes[key]!.journeys.hasUnsettled {
+        for key in episodes.keys.filter({ episodes[$0]!.journeys.hasUnsettled }) {
             episodes[key]!.journeys.settle(at: time, state: state)
         }
         for key in episodes.keys.sorted(by: Self.order) where time - episodes[key]!.last.time > configuration.episodeGap {
