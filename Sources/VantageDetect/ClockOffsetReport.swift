@@ -28,7 +28,7 @@ public enum ClockOffsetReport {
             "drift_window", unit: "s", default: 10, "matched frames are summarised per window of this length for the drift fit")
         /// Anchors kept per capture.
         public static let anchorCapacity = Tunable(
-            "anchor_capacity", unit: "frames", default: 262_144,
+            "anchor_capacity", unit: "frames", default: 65_536,
             "frames remembered per capture for matching (above this, a consistent sample by frame identity)")
 
         static let all = [searchWindow, minimumMatches, minimumDrift, driftWindow, anchorCapacity]

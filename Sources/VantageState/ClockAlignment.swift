@@ -18,7 +18,7 @@ public struct ClockAlignmentSettings: Sendable {
     /// A vantage point is aligned only with at least this many matched frames.
     public var minimumMatches = 3
     /// Anchors kept per capture (sampled by identity above this).
-    public var anchorCapacity = 1 << 18
+    public var anchorCapacity = 1 << 16
     /// Frame identities with more copies than this in one capture are not matched.
     public var maximumCopies = 32
     /// The offset and drift estimator.

@@ -35,7 +35,7 @@ public struct FrameAnchors: Sendable {
     public private(set) var framesSeen = 0
 
     /// An empty table holding at most `capacity` anchors.
-    public init(capacity: Int = 1 << 18) {
+    public init(capacity: Int = 1 << 16) {
         self.capacity = max(16, capacity)
     }
 
@@ -63,7 +63,7 @@ public struct FrameAnchors: Sendable {
     /// Reads every frame of the capture at `path` and keeps the anchor-capable ones
     /// (``FrameIdentity/anchor(_:linkType:)``); throws if it cannot be opened. A file that
     /// is damaged part-way keeps the anchors read before the damage.
-    public static func read(path: String, capacity: Int = 1 << 18) throws(CaptureError) -> FrameAnchors {
+    public static func read(path: String, capacity: Int = 1 << 16) throws(CaptureError) -> FrameAnchors {
         var table = FrameAnchors(capacity: capacity)
         var reader = try CaptureReader(path: path)
         while (try? reader.advance()) == true {
