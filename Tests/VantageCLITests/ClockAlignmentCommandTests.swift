@@ -57,7 +57,7 @@ import VantageWire
 
     @Test func offsetIsFoundReportedAndApplied() throws {
         let directory = try CommandRunner.temporaryDirectory()
-        defer { if ProcessInfo.processInfo.environment["KEEP_TEST_FILES"] == nil { try? FileManager.default.removeItem(at: directory) } }
+        defer { try? FileManager.default.removeItem(at: directory) }
         let (gw, sw) = try captures(in: directory)
         let result = try CommandRunner.vantage(["analyze", "--format", "json", "--fail-on", "critical", "gw=\(gw)", "sw=\(sw)"])
         #expect(result.status == 0, "\(result.stderr)")
