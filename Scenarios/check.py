@@ -34,6 +34,7 @@ A matcher holds any of:
   ends_in        [t0, t1]: finding end within, +- tolerance
   overlaps       [t0, t1]: [start, end] overlaps [t0 - tol, t1 + tol]
   vantages       every listed vantage name must be in the finding's vantages
+  details        {"key": [value, tolerance]}: each numeric details[key] within tolerance of value
   evidence       list of {"vantage": name (optional), "match": frame predicate, "min": n}:
                  at least n evidence items point at frames that satisfy the predicate
   caused_by      name of a required matcher: the finding's caused_by must hold that finding's id
@@ -237,6 +238,11 @@ class Checker:
                 if end < a - tol or start > b + tol:
                     out.append("window [%.3f, %.3f] does not overlap [%.3f, %.3f] +- %.1f s"
                                % (start, end, a, b, tol))
+        details = f.get("details") or {}
+        for key, (value, tolerance) in m.get("details", {}).items():
+            got = details.get(key)
+            if not isinstance(got, (int, float)) or abs(got - value) > tolerance:
+                out.append("details.%s %s not within %s of %s" % (key, got, tolerance, value))
         for v in m.get("vantages", []):
             if v not in f.get("vantages", []):
                 out.append("vantages %s lack %s" % (f.get("vantages"), v))
@@ -332,6 +338,13 @@ class Checker:
         problems = []
         ids = set()
         names = set(self.spec["captures"])
+        # Evidence times are on the clock-aligned timeline: a vantage point that Vantage shifted
+        # (capture.clock_offset, details.offset_ms) is compared at raw time + that offset.
+        shift = {}
+        for f in findings:
+            d = f.get("details") or {}
+            if f.get("kind") == "capture.clock_offset" and d.get("aligned") and isinstance(d.get("offset_ms"), (int, float)):
+                shift[d.get("vantage")] = d["offset_ms"] / 1000.0
         for f in findings:
             fid = f.get("id")
             for field, typ in REQUIRED_FIELDS.items():
@@ -357,7 +370,8 @@ class Checker:
                 if frame is None:
                     problems.append("%s: evidence %s/%s is not a frame of the captures"
                                     % (fid, item.get("vantage"), item.get("frame")))
-                elif not isinstance(item.get("time"), (int, float)) or abs(item["time"] - frame["time"]) > 0.05:
+                elif not isinstance(item.get("time"), (int, float)) \
+                        or abs(item["time"] - frame["time"] - shift.get(item.get("vantage"), 0.0)) > 0.05:
                     problems.append("%s: evidence %s/%s time %s, frame time %.6f"
                                     % (fid, item.get("vantage"), item.get("frame"), item.get("time"), frame["time"]))
         for f in findings:
@@ -388,6 +402,8 @@ def describe_matcher(m):
     for ev in m.get("evidence", []):
         parts.append("evidence %s%s" % (ev.get("vantage", "") + ":" if "vantage" in ev else "",
                                         ",".join("%s=%s" % kv for kv in ev["match"].items())))
+    for key, (value, tolerance) in m.get("details", {}).items():
+        parts.append("%s=%s+-%s" % (key, value, tolerance))
     if "caused_by" in m:
         parts.append("caused_by %s" % m["caused_by"])
     return " ".join(parts)

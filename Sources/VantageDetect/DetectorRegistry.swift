@@ -7,7 +7,7 @@ public enum DetectorRegistry {
 
     /// Every finding kind Vantage can report, sorted by kind.
     public static var descriptions: [KindDescription] {
-        detectorTypes.flatMap { $0.descriptions }.sorted { $0.kind < $1.kind }
+        (detectorTypes.flatMap { $0.descriptions } + ClockOffsetReport.descriptions).sorted { $0.kind < $1.kind }
     }
 
     /// The detector types, in the order they run.

@@ -104,10 +104,15 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
     private struct Episode {
         var first: FrameReference
         var last: FrameReference
+        /// Copies captured, at every vantage point.
         var frames = 0
+        /// Distinct frames (a frame seen at several vantage points counts once).
+        var unique = 0
+        /// The counted frames and where each was seen.
+        var journeys = JourneyLog()
         var paths: [String: Int] = [:]
-        /// Frames per sender and vantage (a frame captured twice counts once per vantage).
-        var senders: [Sender: [Int: Int]] = [:]
+        /// Distinct frames per sender.
+        var senders: [Sender: Int] = [:]
         var senderOrder: [Sender] = []
         var destinations: [IPv4Address] = []
         var routedDestinations: [IPv4Address] = []
@@ -197,6 +202,10 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
 
     public func advance(to time: Timestamp, state: AnalysisState, sink: FindingSink) {
         vantageRoutersValid = false
+        // Copies seen since at vantage points where this detector did not fire.
+        for key in episodes.keys.filter({ episodes[$0]!.journeys.hasUnsettled }) {
+            episodes[key]!.journeys.settle(at: time, state: state)
+        }
         for key in episodes.keys.sorted(by: Self.order) where time - episodes[key]!.last.time > configuration.episodeGap {
             report(key, state: state, sink: sink)
         }
@@ -257,13 +266,17 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
         guard let ip = packet.ipv4 else { return }
         episode.last = reference
         episode.frames += 1
-        episode.paths[path.rawValue, default: 0] += 1
+        let copy = episode.journeys.isCopy(observation, state: state)
+        if !copy {
+            episode.unique += 1
+            episode.paths[path.rawValue, default: 0] += 1
+        }
         let sender = Sender(mac: packet.sourceMAC, ip: ip.source)
         if episode.senders[sender] == nil, episode.senderOrder.count < 32 {
             episode.senderOrder.append(sender)
-            episode.senders[sender] = [:]
+            episode.senders[sender] = 0
         }
-        episode.senders[sender]?[reference.vantage, default: 0] += 1
+        if !copy { episode.senders[sender]? += 1 }
         if !episode.destinations.contains(ip.destination), episode.destinations.count < 16 {
             episode.destinations.append(ip.destination)
         }
@@ -276,7 +289,7 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
             let label = group.routers[master].label
             if !episode.masters.contains(label), episode.masters.count < 4 { episode.masters.append(label) }
         }
-        if episode.evidence.count < Finding.evidenceLimit {
+        if !copy, episode.evidence.count < Finding.evidenceLimit {
             let target = mac.map { "to \($0)" } ?? "at \(state.vantageName(reference.vantage))"
             let what = path == .routed ? "frame to \(ip.destination) routed via the VIP" : "frame for VIP \(ip.destination)"
             episode.evidence.append(Evidence(reference, "\(ip.source) \(what) \(target)"))
@@ -285,9 +298,8 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
     }
 
     private func report(_ key: EpisodeKey, state: AnalysisState, sink: FindingSink) {
-        guard let episode = episodes.removeValue(forKey: key),
-            (episode.tally.busiest?.count ?? episode.frames) >= configuration.minimumFrames
-        else { return }
+        guard var episode = episodes.removeValue(forKey: key), episode.unique >= configuration.minimumFrames else { return }
+        episode.journeys.settle(at: nil, state: state)
         let group = state.virtualIPs.groups[key.group]
         let router = episode.router.flatMap { group.routers.indices.contains($0) ? group.routers[$0] : nil }
         var target: String
@@ -298,11 +310,11 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
             target = "backup \(router?.address.description ?? "?") (captured at \(name))"
         }
         let gap = episode.tally.medianGap
-        // The same frame may be captured at several vantage points: count it once, at the busiest.
-        let count = episode.tally.busiest?.count ?? episode.frames
+        // A frame captured at several vantage points counts once (its journey is in the evidence).
+        let count = episode.unique
         var pattern = "\(count) frame\(count == 1 ? "" : "s")"
         if let gap { pattern += ", \(VIPFormat.duration(gap)) apart" }
-        func frames(_ sender: Sender) -> Int { episode.senders[sender]?.values.max() ?? 0 }
+        func frames(_ sender: Sender) -> Int { episode.senders[sender] ?? 0 }
         let senders = episode.senderOrder.map { sender -> String in
             let count = frames(sender)
             return "\(sender.ip)\(sender.mac.map { " (\($0))" } ?? "") ×\(count)"
@@ -339,7 +351,8 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
                 kind: Self.kind, severity: .warning, start: episode.first.time, end: episode.last.time, summary: text,
                 ips: VIPFormat.vips(group) + episode.senderOrder.map(\.ip.description),
                 macs: ([key.mac].compactMap { $0 } + episode.senderOrder.compactMap(\.mac)).map(\.description),
-                vlan: group.key.vlan, evidence: episode.evidence,
+                vlan: group.key.vlan,
+                evidence: episode.evidence.flatMap { episode.journeys.evidence($0.reference, $0.note, state: state) },
                 remedy: "Find why VIP traffic reaches the backup: a backup answering ARP for the VIP (see "
                     + "vip.arp_answered_by_backup), the senders' ARP caches and static entries, the switch's MAC table "
                     + "for the VIP's MAC (port moves, lagg/LACP hashing, unknown-unicast flooding), gateways set to a "
