@@ -84,10 +84,58 @@ private func double(_ value: DetailValue?) -> Double? {
         #expect(finding.macs == ["02:aa:00:00:00:01", "02:aa:00:00:00:02"])
     }
 
+    /// Scenario vip-split-brain (four vantage points): an advert captured at each counts once.
+    @Test func countsAdvertsOncePerVantage() throws {
+        func summary(vantages: Int) throws -> String {
+            var timeline = Timeline(vantages: (0..<vantages).map { "v\($0)" })
+            for vantage in 0..<vantages {
+                F.keepalived(&timeline, F.nodeA, priority: 150, from: 0, to: 20, vantage: vantage)
+                F.keepalived(&timeline, F.nodeB, priority: 100, from: 5.5, to: 12.5, vantage: vantage)
+            }
+            let findings = F.run(timeline, VIPSplitBrainDetector(configuration: .init()))
+            return try #require(findings.of("vip.split_brain").first).summary
+        }
+        let one = try summary(vantages: 1)
+        #expect(one.contains("(9 and 8 adverts)"), "\(one)")
+        #expect(try summary(vantages: 3) == one)
+    }
+
+    /// Scenario vip-split-brain: which hosts sent the VIP's traffic to which node meanwhile.
+    @Test func namesTheHostsOnEachSide() throws {
+        var timeline = Timeline(vantages: ["client", "switch"])
+        F.keepalived(&timeline, F.nodeA, priority: 150, from: 0, to: 20)
+        F.keepalived(&timeline, F.nodeB, priority: 100, from: 5.5, to: 12.5)
+        // Before the overlap: not counted. During: client to A (until B's GARP), then to B;
+        // client2 to A throughout. The same frames at a second vantage count once.
+        F.pings(&timeline, mac: F.nodeA.mac, start: 1, end: 5)
+        F.pings(&timeline, mac: F.nodeA.mac, start: 5.6, end: 6.5)
+        F.pings(&timeline, mac: F.nodeB.mac, start: 6.75, end: 12)
+        F.pings(&timeline, mac: F.nodeB.mac, start: 6.75, end: 12, vantage: 1)
+        F.pings(&timeline, from: F.client2, mac: F.nodeA.mac, start: 6, end: 12, every: 1)
+        // After the overlap: not counted.
+        F.pings(&timeline, mac: F.nodeA.mac, start: 16, end: 19)
+        let findings = F.run(timeline, VIPSplitBrainDetector(configuration: .init()))
+        let finding = try #require(findings.of("vip.split_brain").first)
+        #expect(findings.count == 1)
+        #expect(
+            finding.summary.contains(
+                "meanwhile hosts sent the VIP's traffic to 02:aa:00:00:00:01 (10.0.0.50 ×4 and 10.0.0.51 ×7) and 02:aa:00:00:00:02 (10.0.0.50 ×22)"),
+            "\(finding.summary)")
+        #expect(finding.ips.contains("10.0.0.50") && finding.ips.contains("10.0.0.51"))
+        guard case .list(let senders) = finding.details["senders"] else {
+            Issue.record("no senders detail")
+            return
+        }
+        #expect(senders.count == 3)
+        #expect(finding.evidence.contains { $0.note == "10.0.0.50 sends the VIP's traffic to 02:aa:00:00:00:02" })
+    }
+
     @Test func quietOnColdStartAndPreemption() {
         var preemption = Timeline()
         F.keepalived(&preemption, F.nodeB, priority: 100, from: 0, to: 20.2)
         F.keepalived(&preemption, F.nodeA, priority: 150, from: 20, to: 40)
+        F.pings(&preemption, mac: F.nodeB.mac, start: 1, end: 20.2)
+        F.pings(&preemption, mac: F.nodeA.mac, start: 20.3, end: 39)
         for timeline in [S.keepalivedColdStart(), S.keepalivedColdStartReversed(), preemption] {
             #expect(F.run(timeline, VIPSplitBrainDetector(configuration: .init())).isEmpty)
         }
