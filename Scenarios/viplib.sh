@@ -53,3 +53,38 @@ vip_first_after() { vip_advert_times "$1" "$2" | awk -v t="$3" '$1 >= t { print 
 
 # vip_between X LO HI: whether LO <= X <= HI (decimals).
 vip_between() { python3 -c "import sys; sys.exit(0 if $2 <= $1 <= $3 else 1)"; }
+
+# vip_segment2: a second bridge br1 in the switch namespace (another L2 segment, e.g. the
+# clients' side of a firewall pair), as quiet as vt_switch_quiet's br0.
+vip_segment2() {
+  local ns; ns=$(vt_ns sw)
+  ip -n "$ns" link add br1 type bridge stp_state 0 forward_delay 0 mcast_snooping 0
+  ip -n "$ns" link set br1 address 02:00:00:00:01:fe
+  ip -n "$ns" link set br1 up
+}
+
+# vip_leg HOST IFACE CIDR MAC: plugs an existing host into br1 through IFACE (switch port
+# q-HOST), with address CIDR.
+vip_leg() {
+  local host=$1 iface=$2 cidr=$3 mac=$4 ns sw
+  ns=$(vt_ns "$host"); sw=$(vt_ns sw)
+  ip link add "vt$$x" type veth peer name "vt$$y"
+  ip link set "vt$$x" netns "$ns"
+  ip link set "vt$$y" netns "$sw"
+  ip -n "$ns" link set "vt$$x" name "$iface"
+  ip -n "$sw" link set "vt$$y" name "q-$host"
+  ip -n "$ns" link set "$iface" address "$mac"
+  ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$iface.disable_ipv6=1" "net.ipv4.conf.$iface.arp_notify=0"
+  ip -n "$sw" link set "q-$host" master br1
+  ip -n "$sw" link set "q-$host" up
+  ip -n "$ns" addr add "$cidr" dev "$iface"
+  ip -n "$ns" link set "$iface" up
+}
+
+# vip_capture_filtered HOST IFACE NAME FILTER: like vt_capture_start, with a capture filter.
+vip_capture_filtered() {
+  local host=$1 iface=$2 name=$3 filter=$4 log="$VT_TMP/tcpdump-$3.log"
+  vt_bg "$host" "$log" tcpdump -i "$iface" --immediate-mode -U -s 0 -w "$VT_TMP/$name.pcap" -nn "$filter"
+  VT_CAPTURE_PIDS+=("$VT_LAST_PID")
+  vt_wait_log 10 "$log" "listening on" || vt_fail "tcpdump on $host did not start: $(cat "$log")"
+}

@@ -13,10 +13,14 @@
 //                      a MAC that is master of any group on the VLAN is never a backup here;
 //    at the backup     captured at a vantage point whose host is a backup router of the group,
 //                      addressed to the VIP or routed via it, to the master's MAC (switch flooding;
-//                      a cooked capture shows no destination MAC: any incoming frame for the VIP).
+//                      a cooked capture shows no destination MAC: any incoming frame for the VIP,
+//                      or a routed one the kernel marked as addressed to another host).
 //  Frames to a MAC that was master within `failover_attribution` seconds belong to the failover
-//  (vip.failover_without_garp). One finding per (group, MAC or vantage) episode, with the count,
-//  the senders and the cadence (median gap at the vantage that saw most).
+//  (vip.failover_without_garp). Frames addressed to the current master's own MAC but captured at
+//  a backup's vantage point are no stale cache, whoever was master before: they are left alone
+//  only for `flood_grace` seconds after that backup was master (switches relearning). One
+//  finding per (group, MAC or vantage) episode, with the count, the senders and the cadence
+//  (median gap at the vantage that saw most).
 
 import VantageCapture
 import VantageState
@@ -40,7 +44,12 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
             "failover_attribution", unit: "s", default: 300,
             "frames to a MAC that was master this recently are left to vip.failover_without_garp (keep equal to its horizon)")
 
-        static let all = [minimumFrames, episodeGap, failoverAttribution]
+        /// Frames to the master's MAC at a former master's vantage are switch flooding this soon.
+        public static let floodGrace = Tunable(
+            "flood_grace", unit: "s", default: 5,
+            "frames to the master's own MAC captured at a backup's vantage point are ignored this long after that backup was master (switch MAC tables relearning); later they are stray")
+
+        static let all = [minimumFrames, episodeGap, failoverAttribution, floodGrace]
     }
 
     /// The thresholds, read from the analysis configuration.
@@ -51,6 +60,8 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
         public var episodeGap: Int64
         /// ``Tunables/failoverAttribution`` in ns.
         public var failoverAttribution: Int64
+        /// ``Tunables/floodGrace`` in ns.
+        public var floodGrace: Int64
 
         /// The values under `vip.traffic_to_backup`, defaults where not set.
         public init(_ configuration: AnalysisConfiguration) {
@@ -58,6 +69,7 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
             minimumFrames = max(1, Int(configuration.value(Tunables.minimumFrames, in: section)))
             episodeGap = max(0, configuration.nanoseconds(Tunables.episodeGap, in: section))
             failoverAttribution = max(0, configuration.nanoseconds(Tunables.failoverAttribution, in: section))
+            floodGrace = max(0, configuration.nanoseconds(Tunables.floodGrace, in: section))
         }
     }
 
@@ -73,7 +85,9 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
                     + "known); or whose destination MAC is a non-master router's own MAC and destination IP is off-link "
                     + "(not an ARP-seen address, router address or VIP); or one captured at a backup router's vantage "
                     + "point, for the VIP or routed via it, addressed to the master's MAC. MACs that were master within "
-                    + "failover_attribution seconds, or are master of another group on the VLAN, are excluded. "
+                    + "failover_attribution seconds, or are master of another group on the VLAN, are excluded; at a "
+                    + "backup's vantage point, frames to the master's own MAC only within flood_grace seconds of that "
+                    + "backup's own mastery. "
                     + "Episodes of at least minimum_frames frames, split by gaps over episode_gap.",
                 severity: "warning",
                 remedies: "Find why the hosts or the switch deliver to the backup: a backup answering ARP for the VIP "
@@ -161,10 +175,21 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
             atBackupVantage(observation, group: groupIndex, destinationMAC: destinationMAC, path: .toVIP, state: state, sink: sink)
             return
         }
-        guard !vips.isOnLink(destination, vlan: vlan), let destinationMAC, destinationMAC.isUnicast else { return }
+        guard !vips.isOnLink(destination, vlan: vlan) else { return }
+        guard let destinationMAC, destinationMAC.isUnicast else {
+            // A cooked capture has no destination MAC, but marks frames addressed to another
+            // host's MAC: routed traffic delivered to this vantage's port by mistake.
+            guard destinationMAC == nil, Self.isForOtherHost(observation.packet) else { return }
+            for pair in routersAtVantage(observation.reference.vantage, state) where vips.groups[pair.group].key.vlan == vlan {
+                atBackupVantage(observation, group: pair.group, destinationMAC: nil, path: .routed, state: state, sink: sink)
+                return
+            }
+            return
+        }
         let groups = vips.groupIndices(withMemberMAC: destinationMAC, vlan: vlan)
-        if !groups.isEmpty {
-            guard !vips.isMasterMAC(destinationMAC, vlan: vlan, at: time) else { return }
+        // A member MAC that is master (keepalived, ucarp: the master's real MAC) falls through to
+        // the backup-vantage check below.
+        if !groups.isEmpty, !vips.isMasterMAC(destinationMAC, vlan: vlan, at: time) {
             for groupIndex in groups {
                 let group = vips.groups[groupIndex]
                 guard group.master != nil, let member = group.routerIndex(mac: destinationMAC),
@@ -210,6 +235,15 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
         (a.group, a.mac?.rawValue ?? 0, a.vantage ?? -1) < (b.group, b.mac?.rawValue ?? 0, b.vantage ?? -1)
     }
 
+    /// Whether a cooked capture marked the frame as addressed to another host's MAC.
+    private static func isForOtherHost(_ packet: DecodedPacket) -> Bool {
+        switch packet.link {
+        case .linuxSLL(let header): header.packetType == .otherHost
+        case .linuxSLL2(let header): header.packetType == .otherHost
+        default: false
+        }
+    }
+
     /// Whether router `index` was master within the attribution window before `time` (or is now).
     private func recentlyMaster(_ group: VirtualIPGroup, _ index: Int, at time: Timestamp) -> Bool {
         group.wasMaster(index, from: time - configuration.failoverAttribution, to: time)
@@ -224,9 +258,12 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
         else { return }
         let group = state.virtualIPs.groups[groupIndex]
         let time = observation.time
-        guard group.routers.indices.contains(pair.router), group.masterRouter(at: time) != pair.router,
-            !recentlyMaster(group, pair.router, at: time)
-        else { return }
+        guard group.routers.indices.contains(pair.router), group.masterRouter(at: time) != pair.router else { return }
+        // A frame to the master's own MAC is no stale cache of the backup's MAC: after a short
+        // grace (switches relearning), it is stray whoever was master before.
+        let toMaster = destinationMAC.map { group.isMasterMAC($0) } ?? Self.isForOtherHost(observation.packet)
+        let window = toMaster ? configuration.floodGrace : configuration.failoverAttribution
+        guard !group.wasMaster(pair.router, from: time - window, to: time) else { return }
         let packet = observation.packet
         // Frames the backup sent itself are not stray.
         if let source = packet.sourceMAC, group.routers[pair.router].ownMACs.contains(source) { return }
@@ -235,7 +272,7 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
         case .linuxSLL2(let header) where header.packetType == .outgoing: return
         default: break
         }
-        if destinationMAC == nil && path == .routed { return }
+        if destinationMAC == nil && path == .routed && !Self.isForOtherHost(packet) { return }
         record(observation, group: groupIndex, mac: nil, router: pair.router, path: .atBackup, state: state, sink: sink)
     }
 

@@ -309,4 +309,39 @@ private func double(_ value: DetailValue?) -> Double? {
         #expect(finding.details["paths"] == .object(["at_backup_vantage": .int(11)]))
         #expect(finding.summary.contains("backup 10.0.0.3 (captured at fw2)"))
     }
+
+    /// Scenario 001-synack-to-backup: B was master until A preempted it; seconds later the
+    /// switch hands some of a server's SYN-ACKs (to A's MAC, routed via the VIP) to B's port.
+    static func preemptedBackup(straysFrom start: Double) -> Timeline {
+        var timeline = Timeline(vantages: ["fw1", "fw2"])
+        F.keepalived(&timeline, F.nodeB, priority: 100, from: 0, to: 10, vantage: 0)
+        F.keepalived(&timeline, F.nodeB, priority: 100, from: 0.0001, to: 10, vantage: 1)
+        F.keepalived(&timeline, F.nodeA, priority: 150, from: 10.5, to: 40, vantage: 0)
+        F.keepalived(&timeline, F.nodeA, priority: 150, from: 10.5001, to: 40, vantage: 1)
+        // fw2's host is B: its own ARP request, unpadded, at its vantage.
+        timeline.add(FrameBuilder.arpRequest(from: F.nodeB.mac, ip: F.nodeB.ip, asking: F.client.ip, padTo: 0), at: 12, vantage: 1)
+        let server: FrameBuilder.Host = (MACAddress(0x02, 0xAA, 0, 0, 0, 0x20), IPv4Address(10, 0, 0, 20))
+        var time = start
+        for port in UInt16(50_000)..<50_008 {
+            timeline.add(
+                FrameBuilder.tcp(
+                    from: (server.mac, server.ip, 7000), to: (F.nodeA.mac, F.remote, port), flags: [.syn, .ack]),
+                at: time, vantage: 1)
+            time += 0.4
+        }
+        return timeline
+    }
+
+    @Test func firesOnSYNACKsToTheMasterCapturedAtAFormerMaster() throws {
+        let findings = F.run(Self.preemptedBackup(straysFrom: 20), VIPTrafficToBackupDetector(configuration: .init()))
+        let finding = try #require(findings.first)
+        #expect(findings.count == 1)
+        #expect(finding.details["paths"] == .object(["at_backup_vantage": .int(8)]))
+        #expect(finding.summary.contains("backup 10.0.0.3 (captured at fw2)"))
+        #expect(finding.summary.contains("8 frames, 400.0 ms apart; senders 10.0.0.20 (02:aa:00:00:00:20) ×8"))
+    }
+
+    @Test func quietOnFloodingRightAfterThePreemption() {
+        #expect(F.run(Self.preemptedBackup(straysFrom: 11), VIPTrafficToBackupDetector(configuration: .init())).isEmpty)
+    }
 }
