@@ -4,7 +4,8 @@
 # resigns (SIGTERM: priority-0 advert, VIP removed); gw2 takes over and announces into the void.
 # client1 keeps pinging the VIP at gw1's MAC, where nothing answers any more; client2 is idle.
 # Vantage must report vip.failover_without_garp naming client1 (the host that kept the old MAC)
-# and the missing announcement, next to the info vip.failover.
+# and saying the GARPs were captured at gw2 but not at client1 (lost on the way), next to the
+# info vip.failover.
 #
 # Topology (one quiet bridge): gw1 .2 (priority 150) · gw2 .3 (100) · client1 .30 · client2 .31
 # in 10.41.2.0/24, VIP 10.41.2.1. Vantage points: client1 eth0, gw2 "any", gw1 eth0.
@@ -80,6 +81,7 @@ cat >"$VT_TMP/spec.json" <<JSON
      "details": {"reason": "resigned"}},
     {"name": "no-garp", "kind": "vip.failover_without_garp", "min_severity": "warning",
      "ips": ["$VIP", "$NET.30"], "macs": ["$MAC_GW1"], "names": ["$NET.30"], "overlaps": [$t_taken, $t_end],
+     "text_any": ["captured at gw2 but not at client1"],
      "evidence": [{"min": 3, "vantage": "client1",
                    "match": {"proto": "icmp", "ip_src": "$NET.30", "ip_dst": "$VIP", "mac_dst": "$MAC_GW1"}}]}
   ],
