@@ -8,7 +8,9 @@
 # SYN-ACKs to the master's MAC, but an nftables netdev rule on the server's switch port hands
 # about 1 in 8 SYN-ACKs to the backup's port instead (`numgen random`, `fwd to`), as a switch
 # with a confused MAC table or LAG hashing would. The backup is not a router here
-# (ip_forward=0), like a CARP backup whose pf has no state for the connection.
+# (ip_forward=0), like a CARP backup whose pf has no state for the connection. Vantage must
+# report vip.traffic_to_backup naming the server and the backup, with the count of strays (the
+# nft counter), their cadence, and the client SYN retransmissions they caused (~1 s later).
 #
 # Topology: segment A (bridge br0, 10.41.6.0/24): gw1 eth0 .2 (priority 150), gw2 eth0 .3 (100),
 # VIP .1 (the server's default gateway), server .20 (TCP :7000). Segment B (bridge br1,
@@ -137,8 +139,10 @@ cat >"$VT_TMP/spec.json" <<JSON
     {"name": "to-backup", "kind": "vip.traffic_to_backup", "min_severity": "warning",
      "ips": ["$VIP", "$SERVER"], "names": ["$SERVER", "$A.3"],
      "starts_in": [$t_fault, $t_end], "ends_in": [$t_fault, $t_end],
-     "details": {"frames": [$strays, $strays], "paths.at_backup_vantage": [$strays, $strays], "frames_by_vantage.gw2": [$strays, $strays]},
-     "text_any": ["apart"],
+     "details": {"frames": [$strays, $strays], "paths.at_backup_vantage": [$strays, $strays], "frames_by_vantage.gw2": [$strays, $strays],
+                 "syn_acks": [$strays, $strays], "client_syn_retransmissions": [3, $strays],
+                 "retransmission_delay_median_s": [0.9, 1.5]},
+     "text_any": ["the client retransmitted its SYN"],
      "evidence": [{"min": 3, "vantage": "gw2",
                    "match": {"proto": "tcp", "tcp_flags": "SA", "ip_src": "$SERVER", "ip_dst": "$CLIENT", "pkttype": 3}}]}
   ],

@@ -20,7 +20,11 @@
 //  a backup's vantage point are no stale cache, whoever was master before: they are left alone
 //  only for `flood_grace` seconds after that backup was master (switches relearning). One
 //  finding per (group, MAC or vantage) episode, with the count, the senders and the cadence
-//  (median gap at the vantage that saw most).
+//  (median gap at the vantage that saw most). Stray SYN-ACKs are tied to the clients' SYN
+//  retransmissions they caused, when a capture shows those (seed 001: the backup drops the
+//  SYN-ACK, the client retransmits 1 s (Linux) or 3 s (BSD) later). The original SYN may show up
+//  after the stray when a vantage's clock is off: with TCP timestamps it is told apart by its
+//  TSval (the SYN-ACK echoes it); without, a SYN counts only `minimumRetransmissionDelay` on.
 
 import VantageCapture
 import VantageState
@@ -129,6 +133,22 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
         var evidence: [Evidence] = []
         var router: Int?
         var masters: [String] = []
+        /// Stray SYN-ACKs (each handshake once) and the client SYN retransmissions seen after them.
+        var synAcks = 0
+        var retransmissions = 0
+        var retransmissionDelays: [Int64] = []
+    }
+
+    /// A stray SYN-ACK waiting for the client's retransmitted SYN.
+    private struct StraySYNACK {
+        var key: EpisodeKey
+        var server: IPv4Address
+        var serverPort: UInt16
+        var client: IPv4Address
+        var clientPort: UInt16
+        var time: Timestamp
+        /// The SYN-ACK's TSecr: the TSval of the SYN it answers (nil without timestamps).
+        var echo: UInt32?
     }
 
     private let configuration: Configuration
@@ -141,6 +161,14 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
     /// Per vantage: (group, router) pairs whose router is that vantage's capture host; refreshed on ticks.
     private var vantageRouters: [Int: [(group: Int, router: Int)]] = [:]
     private var vantageRoutersValid = false
+    /// Stray SYN-ACKs of the last ``retransmissionWindow`` (bounded by ``strayHandshakeLimit``).
+    private var strayHandshakes: [StraySYNACK] = []
+    /// How long after a stray SYN-ACK a SYN from its client counts as the retransmission it caused.
+    static let retransmissionWindow: Int64 = 4_000_000_000
+    /// Stray SYN-ACKs remembered at most.
+    static let strayHandshakeLimit = 256
+    /// Without TCP timestamps, a SYN this soon after the stray may be the original one.
+    static let minimumRetransmissionDelay: Int64 = 500_000_000
 
     public var interest: ObservationInterest { .ipData }
 
@@ -156,6 +184,11 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
         guard !destination.isMulticast, destination != .broadcast, !ignored.contains(ip.source) else { return }
         let vlan = observation.vlan
         let time = observation.time
+        if !strayHandshakes.isEmpty, case .tcp(let tcp) = observation.packet.transport, tcp.flags.contains(.syn),
+            !tcp.flags.contains(.ack)
+        {
+            matchRetransmission(ip, tcp, at: time)
+        }
         let destinationMAC = observation.packet.destinationMAC
 
         if let groupIndex = vips.groupIndex(owningVIP: destination, vlan: vlan) {
@@ -220,7 +253,28 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
         return found
     }
 
+    /// A client's SYN that follows a stray SYN-ACK of its handshake: the retransmission it caused.
+    private func matchRetransmission(_ ip: IPv4Header, _ tcp: TCPHeader, at time: Timestamp) {
+        let value = tcp.options.timestampValue
+        guard
+            let index = strayHandshakes.firstIndex(where: {
+                guard $0.client == ip.source, $0.clientPort == tcp.sourcePort, $0.server == ip.destination,
+                    $0.serverPort == tcp.destinationPort, time > $0.time, time - $0.time <= Self.retransmissionWindow
+                else { return false }
+                if let echo = $0.echo, let value { return value != echo }
+                return time - $0.time >= Self.minimumRetransmissionDelay
+            })
+        else { return }
+        let stray = strayHandshakes.remove(at: index)
+        guard episodes[stray.key] != nil else { return }
+        episodes[stray.key]!.retransmissions += 1
+        if episodes[stray.key]!.retransmissionDelays.count < FrameTally.timeLimit {
+            episodes[stray.key]!.retransmissionDelays.append(time - stray.time)
+        }
+    }
+
     public func advance(to time: Timestamp, state: AnalysisState, sink: FindingSink) {
+        strayHandshakes.removeAll { time - $0.time > Self.retransmissionWindow }
         vantageRoutersValid = false
         for key in episodes.keys.sorted(by: Self.order) where time - episodes[key]!.last.time > configuration.episodeGap {
             report(key, state: state, sink: sink)
@@ -308,6 +362,21 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
             episode.routedDestinations.append(ip.destination)
         }
         episode.tally.add(reference)
+        if case .tcp(let tcp) = packet.transport, tcp.flags.contains(.syn), tcp.flags.contains(.ack) {
+            // Each handshake once, though several vantage points may capture the stray.
+            let known = strayHandshakes.contains {
+                $0.server == ip.source && $0.serverPort == tcp.sourcePort && $0.client == ip.destination
+                    && $0.clientPort == tcp.destinationPort && reference.time - $0.time < 100_000_000
+            }
+            if !known {
+                episode.synAcks += 1
+                if strayHandshakes.count >= Self.strayHandshakeLimit { strayHandshakes.removeFirst() }
+                strayHandshakes.append(
+                    StraySYNACK(
+                        key: key, server: ip.source, serverPort: tcp.sourcePort, client: ip.destination,
+                        clientPort: tcp.destinationPort, time: reference.time, echo: tcp.options.timestampEcho))
+            }
+        }
         let group = state.virtualIPs.groups[groupIndex]
         if let master = group.masterRouter(at: reference.time) ?? group.master {
             let label = group.routers[master].label
@@ -353,6 +422,14 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
             text += "; \(routed) routed via the VIP to off-link "
             text += VIPFormat.list(episode.routedDestinations.map(\.description), limit: 4)
         }
+        let retransmissionDelay = VIPFormat.median(episode.retransmissionDelays)
+        if episode.synAcks > 0 {
+            text += "; \(episode.synAcks) \(episode.synAcks == 1 ? "was a SYN-ACK" : "were SYN-ACKs")"
+            if episode.retransmissions > 0, let retransmissionDelay {
+                text += ", and for \(episode.retransmissions) of them the client retransmitted its SYN "
+                text += "\(VIPFormat.duration(retransmissionDelay)) later (median): handshakes the backup dropped"
+            }
+        }
         text += "."
         var details: [String: DetailValue] = [
             "group": .string(group.key.description), "frames": .int(count), "frames_all_vantages": .int(episode.frames),
@@ -368,6 +445,11 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
             "frames_by_vantage": episode.tally.detail(state), "masters": .list(episode.masters.map { .string($0) }),
         ]
         if let gap { details["median_gap_s"] = VIPFormat.secondsValue(gap) }
+        if episode.synAcks > 0 {
+            details["syn_acks"] = .int(episode.synAcks)
+            details["client_syn_retransmissions"] = .int(episode.retransmissions)
+            if let retransmissionDelay { details["retransmission_delay_median_s"] = VIPFormat.secondsValue(retransmissionDelay) }
+        }
         if let router { details["backup"] = VIPFormat.routerDetail(router) }
         if let mac = key.mac { details["destination_mac"] = .string(mac.description) }
         let keyText = key.mac?.description ?? "vantage\(key.vantage ?? 0)"

@@ -312,7 +312,7 @@ private func double(_ value: DetailValue?) -> Double? {
 
     /// Scenario 001-synack-to-backup: B was master until A preempted it; seconds later the
     /// switch hands some of a server's SYN-ACKs (to A's MAC, routed via the VIP) to B's port.
-    static func preemptedBackup(straysFrom start: Double) -> Timeline {
+    static func preemptedBackup(straysFrom start: Double, retransmitted: Int = 0) -> Timeline {
         var timeline = Timeline(vantages: ["fw1", "fw2"])
         F.keepalived(&timeline, F.nodeB, priority: 100, from: 0, to: 10, vantage: 0)
         F.keepalived(&timeline, F.nodeB, priority: 100, from: 0.0001, to: 10, vantage: 1)
@@ -325,8 +325,27 @@ private func double(_ value: DetailValue?) -> Double? {
         for port in UInt16(50_000)..<50_008 {
             timeline.add(
                 FrameBuilder.tcp(
-                    from: (server.mac, server.ip, 7000), to: (F.nodeA.mac, F.remote, port), flags: [.syn, .ack]),
+                    from: (server.mac, server.ip, 7000), to: (F.nodeA.mac, F.remote, port), flags: [.syn, .ack],
+                    options: TCPOptions(timestampValue: 9, timestampEcho: 1000 + UInt32(port))),
                 at: time, vantage: 1)
+            // The client's original SYN (TSval echoed by the SYN-ACK) at a vantage whose clock is
+            // 0.35 s ahead, so after the stray; its retransmission 1 s later (a newer TSval),
+            // routed in through A; another client port's SYN is no retransmission.
+            let syn: FrameBuilder.Endpoint = (F.nodeA.mac, F.remote, port)
+            timeline.add(
+                FrameBuilder.tcp(
+                    from: syn, to: (server.mac, server.ip, 7000), flags: [.syn],
+                    options: TCPOptions(timestampValue: 1000 + UInt32(port))), at: time + 0.35, vantage: 0)
+            if Int(port - 50_000) < retransmitted {
+                timeline.add(
+                    FrameBuilder.tcp(
+                        from: syn, to: (server.mac, server.ip, 7000), flags: [.syn],
+                        options: TCPOptions(timestampValue: 2000 + UInt32(port))), at: time + 1.0, vantage: 0)
+            } else {
+                timeline.add(
+                    FrameBuilder.tcp(from: (syn.mac, syn.ip, port + 100), to: (server.mac, server.ip, 7000), flags: [.syn]),
+                    at: time + 1.0, vantage: 0)
+            }
             time += 0.4
         }
         return timeline
@@ -339,6 +358,21 @@ private func double(_ value: DetailValue?) -> Double? {
         #expect(finding.details["paths"] == .object(["at_backup_vantage": .int(8)]))
         #expect(finding.summary.contains("backup 10.0.0.3 (captured at fw2)"))
         #expect(finding.summary.contains("8 frames, 400.0 ms apart; senders 10.0.0.20 (02:aa:00:00:00:20) ×8"))
+        #expect(finding.summary.hasSuffix("; 8 were SYN-ACKs."), "\(finding.summary)")
+        #expect(finding.details["client_syn_retransmissions"] == .int(0))
+    }
+
+    /// Seed 001: the client's SYN retransmissions tie the strays to the slow handshakes.
+    @Test func tiesStraySYNACKsToTheClientsRetransmissions() throws {
+        let timeline = Self.preemptedBackup(straysFrom: 20, retransmitted: 5)
+        let finding = try #require(F.run(timeline, VIPTrafficToBackupDetector(configuration: .init())).first)
+        #expect(
+            finding.summary.hasSuffix(
+                "; 8 were SYN-ACKs, and for 5 of them the client retransmitted its SYN 1.00 s later (median): handshakes the backup dropped."),
+            "\(finding.summary)")
+        #expect(finding.details["syn_acks"] == .int(8))
+        #expect(finding.details["client_syn_retransmissions"] == .int(5))
+        #expect(finding.details["retransmission_delay_median_s"] == .double(1.0))
     }
 
     @Test func quietOnFloodingRightAfterThePreemption() {
