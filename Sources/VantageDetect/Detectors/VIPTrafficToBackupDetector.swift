@@ -91,7 +91,9 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
                     + "point, for the VIP or routed via it, addressed to the master's MAC. MACs that were master within "
                     + "failover_attribution seconds, or are master of another group on the VLAN, are excluded; at a "
                     + "backup's vantage point, frames to the master's own MAC only within flood_grace seconds of that "
-                    + "backup's own mastery. "
+                    + "backup's own mastery (a cooked capture's frames marked as addressed to another host count as such). "
+                    + "Stray SYN-ACKs are tied to their clients' SYN retransmissions within 4 s (the original SYN, "
+                    + "which a clock offset can place later, is told apart by the TSval the SYN-ACK echoes). "
                     + "Episodes of at least minimum_frames frames, split by gaps over episode_gap.",
                 severity: "warning",
                 remedies: "Find why the hosts or the switch deliver to the backup: a backup answering ARP for the VIP "
