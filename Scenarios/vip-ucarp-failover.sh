@@ -85,7 +85,7 @@ cat >"$VT_TMP/spec.json" <<JSON
     {"name": "failover", "kind": "vip.failover", "severity": ["info"],
      "ips": ["$VIP", "$NET.2", "$NET.3"], "macs": ["$MAC_GW1", "$MAC_GW2"], "names": ["CARP", "vhid 7"],
      "overlaps": [$t_failover, $t_taken],
-     "details": {"protocol": "CARP", "group_id": $VHID, "takeover_gap_s": [$gap_lo, $gap_hi], "reason": "vanished", "old_master.address": "$NET.2", "new_master.address": "$NET.3",
+     "details": {"protocol": "CARP", "group_id": $VHID, "takeover_gap_s": [$gap_lo, $gap_hi], "reason": "vanished", "implementation": "ucarp", "old_master.address": "$NET.2", "new_master.address": "$NET.3",
                  "new_master.advert_mac": "$CARP_MAC"},
      "evidence": [{"min": 2, "match": {"proto": "carp", "mac_src": "$CARP_MAC"}},
                   {"min": 1, "match": {"arp_spa": "$VIP", "arp_tpa": "$VIP", "arp_sha": "$MAC_GW2"}}]}

@@ -61,6 +61,15 @@ private func double(_ value: DetailValue?) -> Double? {
         #expect(abs(double(detail(finding, "expected_takeover_s"))! - 3.609375) < 0.000_01)
     }
 
+    /// Scenario vip-ucarp-failover: the gap exceeds the CARP prediction by ucarp's poll loop.
+    @Test func namesUcarpsPollLoop() throws {
+        let finding = try #require(F.run(S.ucarpFailover(), VIPFailoverDetector(configuration: .init())).first)
+        #expect(finding.summary.contains("(protocol predicts 3.39 s; ucarp's poll loop adds up to 1 s)"), "\(finding.summary)")
+        #expect(finding.details["implementation"] == .string("ucarp"))
+        let keepalived = try #require(F.run(S.keepalivedSigkill(), VIPFailoverDetector(configuration: .init())).first)
+        #expect(!keepalived.summary.contains("ucarp") && keepalived.details["implementation"] == nil)
+    }
+
     @Test func quietOnColdStartAndHSRP() {
         for timeline in [S.keepalivedColdStart(), S.keepalivedColdStartReversed(), S.hsrpNormal()] {
             #expect(F.run(timeline, VIPFailoverDetector(configuration: .init())).isEmpty)
