@@ -140,7 +140,7 @@ cat >"$VT_TMP/spec.json" <<JSON
      "ips": ["$VIP", "$SERVER"], "names": ["$SERVER", "$A.3"],
      "starts_in": [$t_fault, $t_end], "ends_in": [$t_fault, $t_end],
      "details": {"frames": [$strays, $strays], "paths.at_backup_vantage": [$strays, $strays], "frames_by_vantage.gw2": [$strays, $strays],
-                 "syn_acks": [$strays, $strays], "client_syn_retransmissions": [3, $strays],
+                 "syn_acks": [3, $strays], "client_syn_retransmissions": [3, $strays],
                  "retransmission_delay_median_s": [0.9, 1.5]},
      "text_any": ["the client retransmitted its SYN"],
      "evidence": [{"min": 3, "vantage": "gw2",
