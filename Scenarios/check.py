@@ -12,6 +12,7 @@ after printing SKIP lines).
 The spec (JSON, written by the scenario script with the real addresses and times):
 
   scenario       name used in the output lines
+  title          one line saying what the scenario shows (used when it is exported as an example)
   captures       {"vantage name": "file.pcap", ...}, passed as name=file in this order
   vantage_args   extra arguments for `vantage analyze` (optional)
   expect_exit    expected exit code of `vantage analyze` (1 when a finding >= warning is expected)
@@ -38,6 +39,9 @@ A matcher holds any of:
   caused_by      name of a required matcher: the finding's caused_by must hold that finding's id
   details        {"key.sub": want, ...}: the finding's details at each dotted path equal want
                  (strings case-insensitive), or, when want is [lo, hi], a number within it
+
+With VT_EXPORT_DIR set, a scenario that passes copies its captures there as
+SCENARIO-VANTAGE.pcap and records them in VT_EXPORT_DIR/incidents.tsv (`make examples`).
 
 Frame predicates (all given keys must hold): mac_src, mac_dst (mac_dst needs an Ethernet
 capture; mac_src in a Linux cooked capture is the link-layer address field), arp_op
@@ -409,6 +413,30 @@ def describe_matcher(m):
     return " ".join(parts)
 
 
+def export_example(spec, directory):
+    """Copies a passing scenario's captures into `directory` and records them in incidents.tsv
+    (one line per scenario: id, title, captures as NAME=FILE), replacing the scenario's old line."""
+    import shutil
+    name = spec["scenario"]
+    captures = []
+    for vantage, path in spec["captures"].items():
+        target = "%s-%s.pcap" % (name, vantage)
+        shutil.copyfile(path, os.path.join(directory, target))
+        captures.append("%s=%s" % (vantage, target))
+        size = os.path.getsize(path)
+        if size > 2_000_000:
+            print("  note: %s is %.1f MB, large for a bundled example" % (target, size / 1e6), flush=True)
+    index = os.path.join(directory, "incidents.tsv")
+    lines = open(index).read().splitlines() if os.path.exists(index) else []
+    lines = [line for line in lines if not line.startswith(name + "\t")]
+    lines.append("\t".join([name, spec.get("title", name), " ".join(captures)]))
+    header = [line for line in lines if line.startswith("#")]
+    body = sorted(line for line in lines if not line.startswith("#"))
+    with open(index, "w") as f:
+        f.write("\n".join(header + body) + "\n")
+    print("  exported %s to %s" % (" ".join(captures), directory), flush=True)
+
+
 def main(argv):
     if len(argv) < 2:
         print(__doc__, file=sys.stderr)
@@ -447,7 +475,11 @@ def main(argv):
                 f.write(run.stdout)
         lines, code = run.stdout.splitlines(), run.returncode
     checker.judge(lines, code)
-    return 1 if checker.failures else 0
+    if checker.failures:
+        return 1
+    if os.environ.get("VT_EXPORT_DIR") and "--findings" not in argv:
+        export_example(spec, os.environ["VT_EXPORT_DIR"])
+    return 0
 
 
 if __name__ == "__main__":

@@ -44,6 +44,8 @@ public final class AnalysisEngine {
         {
             state.virtualIPs.observe(observation)
         }
+        // Windows NLB clusters need heartbeats and ARP only.
+        if interest == .nlb || interest == .arp { state.nlbClusters.observe(observation) }
         // A detector hears the frame when it wants the frame's class, or any frame with a claim.
         let heard = events.hasClaim ? interest.union(.neighborClaim) : interest
         for index in detectors.indices where !interests[index].isDisjoint(with: heard) {

@@ -11,6 +11,8 @@ public final class AnalysisState {
     public let neighbors: NeighborTable
     /// VRRP / CARP / HSRP groups: who should own each virtual IP, and when.
     public let virtualIPs: VirtualIPGroups
+    /// Windows NLB clusters: cluster IPs, modes and members (heartbeats and ARP).
+    public let nlbClusters: NLBClusters
     /// Time of the latest observation.
     public internal(set) var now: Timestamp = .zero
 
@@ -21,6 +23,7 @@ public final class AnalysisState {
         self.neighbors = NeighborTable(
             limits: TableSaturationDetector.limits(configuration), dataPlane: NeighborMovedDetector.dataPlaneRules(configuration))
         self.virtualIPs = VirtualIPGroups()
+        self.nlbClusters = NLBClusters()
     }
 
     /// The name of vantage point `index`.

@@ -32,6 +32,14 @@ public enum DetectorRegistry {
             VIPFailoverWithoutGARPDetector.self,
             VIPTrafficToBackupDetector.self,
             // end vip.*
+            // nlb.* (Windows NLB: state NLBClusters)
+            NLBClusterDetector.self,
+            NLBMemberConflictDetector.self,
+            NLBUnicastFloodingDetector.self,
+            // end nlb.*
+            // health_check.* (HTTP health checks: own bounded request/response table)
+            HealthCheckDetector.self,
+            // end health_check.*
         ]
     }
 }

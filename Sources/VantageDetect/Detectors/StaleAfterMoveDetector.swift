@@ -255,7 +255,9 @@ public final class StaleAfterMoveDetector: ConfigurableDetector {
 
     private func report(_ episode: Episode, key: SenderKey, state: AnalysisState, sink: FindingSink, final: Bool) {
         let stale = episode.last.time - episode.move.time
-        guard stale >= settings.grace, !NeighborPolicy.isGroupVIP(key.neighbor, state: state) else { return }
+        guard stale >= settings.grace, !NeighborPolicy.isGroupVIP(key.neighbor, state: state),
+            !NeighborPolicy.isNLBClusterIP(key.neighbor, state: state)
+        else { return }
         let neighbor = key.neighbor
         var episode = episode
         if episode.senderAddress == nil { episode.senderAddress = state.neighbors.sender(key)?.senderAddress }
@@ -284,9 +286,9 @@ public final class StaleAfterMoveDetector: ConfigurableDetector {
         let synAcks = episode.notable.filter { $0.1 == "SYN-ACK" }.map(\.0)
         let resets = episode.notable.filter { $0.1 == "RST" }.map(\.0)
         if !synAcks.isEmpty {
-            summary += " (incl. the SYN-ACK at \(NeighborText.frames(synAcks, state)))"
+            summary += " (incl. \(synAcks.count == 1 ? "the SYN-ACK" : "SYN-ACKs") at \(NeighborText.frames(synAcks, state)))"
         } else if !resets.isEmpty {
-            summary += " (incl. the RST at \(NeighborText.frames(resets, state)))"
+            summary += " (incl. \(resets.count == 1 ? "the RST" : "RSTs") at \(NeighborText.frames(resets, state)))"
         }
         summary +=
             " for \(NeighborText.duration(stale)) after it moved to \(episode.newMAC) at \(NeighborText.frame(episode.move, state))"
