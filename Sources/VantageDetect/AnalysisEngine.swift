@@ -35,6 +35,9 @@ public final class AnalysisEngine {
         } else {
             nextTick = time + Self.tickInterval
         }
+        if let identity = observation.identity, let sightings = state.sightings {
+            sightings.record(identity, reference: observation.reference, destinationMAC: observation.packet.destinationMAC)
+        }
         let events = state.neighbors.observe(observation)
         let interest = ObservationInterest.of(observation.packet)
         guard !interest.isEmpty else { return }
@@ -51,6 +54,12 @@ public final class AnalysisEngine {
         for index in detectors.indices where !interests[index].isDisjoint(with: heard) {
             detectors[index].observe(observation, state: state, sink: sink)
         }
+    }
+
+    /// Adds a finding made outside the detectors (e.g. `capture.clock_offset` from the clock
+    /// pre-pass); it is suppressed and ordered like the others.
+    public func report(_ finding: Finding) {
+        sink.emit(finding)
     }
 
     /// Closes every open episode and returns the findings, suppressed kinds removed, ordered by

@@ -13,6 +13,8 @@ public final class AnalysisState {
     public let virtualIPs: VirtualIPGroups
     /// Windows NLB clusters: cluster IPs, modes and members (heartbeats and ARP).
     public let nlbClusters: NLBClusters
+    /// Where recent frames were seen (frame journeys); only with two or more vantage points.
+    public let sightings: FrameSightings?
     /// Time of the latest observation.
     public internal(set) var now: Timestamp = .zero
 
@@ -24,7 +26,11 @@ public final class AnalysisState {
             limits: TableSaturationDetector.limits(configuration), dataPlane: NeighborMovedDetector.dataPlaneRules(configuration))
         self.virtualIPs = VirtualIPGroups()
         self.nlbClusters = NLBClusters()
+        self.sightings = vantageNames.count >= 2 ? FrameSightings() : nil
     }
+
+    /// Whether observations should carry a ``FrameIdentity`` (two or more vantage points).
+    public var tracksJourneys: Bool { sightings != nil }
 
     /// The name of vantage point `index`.
     public func vantageName(_ index: Int) -> String {

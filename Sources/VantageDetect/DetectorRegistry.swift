@@ -7,7 +7,7 @@ public enum DetectorRegistry {
 
     /// Every finding kind Vantage can report, sorted by kind.
     public static var descriptions: [KindDescription] {
-        detectorTypes.flatMap { $0.descriptions }.sorted { $0.kind < $1.kind }
+        (detectorTypes.flatMap { $0.descriptions } + ClockOffsetReport.descriptions).sorted { $0.kind < $1.kind }
     }
 
     /// The detector types, in the order they run.
@@ -43,6 +43,9 @@ public enum DetectorRegistry {
             // health_check.* (HTTP health checks: own bounded request/response table)
             HealthCheckDetector.self,
             // end health_check.*
+            // heartbeat.* (cluster heartbeat streams: own stream table in the detector)
+            HeartbeatDetector.self,
+            // end heartbeat.*
         ]
     }
 }

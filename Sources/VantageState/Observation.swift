@@ -31,12 +31,16 @@ public struct Observation: Sendable {
     public var packet: DecodedPacket
     /// Length of the frame on the wire.
     public var originalLength: Int
+    /// The frame's identity across vantage points (``FrameIdentity``); set only when several
+    /// vantage points are analysed (nil otherwise, or for frames with neither ARP nor IP).
+    public var identity: FrameIdentity?
 
     /// An observation of `packet`, captured at `reference`.
-    public init(reference: FrameReference, packet: DecodedPacket, originalLength: Int) {
+    public init(reference: FrameReference, packet: DecodedPacket, originalLength: Int, identity: FrameIdentity? = nil) {
         self.reference = reference
         self.packet = packet
         self.originalLength = originalLength
+        self.identity = identity
     }
 
     /// Time on the merged timeline.

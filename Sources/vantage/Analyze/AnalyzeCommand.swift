@@ -38,15 +38,29 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("YAML file with allow-lists, suppressed kinds and thresholds (see the README).", valueName: "file"))
     var config: String?
 
+    @Option(
+        name: .customLong("heartbeat"),
+        help: ArgumentHelp(
+            "A heartbeat stream to grade besides UDP 3343, 694, 5404/5405 and the VRRP/CARP/HSRP/NLB adverts: "
+                + "udp/PORT, or udp/PORT@SECONDS to give its interval (else learned). Repeatable.",
+            valueName: "udp/port[@interval]"))
+    var heartbeats: [String] = []
+
     @Flag(help: "Colour the text report even when standard output is not a terminal.")
     var color = false
 
+    @Flag(help: "Keep each capture's own timestamps: do not estimate and remove clock offsets between vantage points.")
+    var noAlign = false
+
     func validate() throws {
         if Severity(name: failOn) == nil { throw ValidationError("--fail-on takes info, warning or critical.") }
+        for text in heartbeats where HeartbeatDeclaration(text) == nil {
+            throw ValidationError("--heartbeat \(text): expected udp/PORT or udp/PORT@SECONDS (e.g. udp/3343@1.2).")
+        }
     }
 
     func run() throws {
-        let configuration: AnalysisConfiguration
+        var configuration: AnalysisConfiguration
         if let config {
             do {
                 configuration = try ConfigurationFile.load(config)
@@ -57,6 +71,7 @@ struct AnalyzeCommand: ParsableCommand {
         } else {
             configuration = AnalysisConfiguration()
         }
+        configuration.heartbeats += heartbeats.compactMap(HeartbeatDeclaration.init)
         if let evidence {
             var isDirectory: ObjCBool = false
             if !FileManager.default.fileExists(atPath: evidence, isDirectory: &isDirectory) {
@@ -70,7 +85,9 @@ struct AnalyzeCommand: ParsableCommand {
         var session = try CaptureSession(input)
         let names = session.vantageNames
         let engine = AnalysisEngine(configuration: configuration, vantageNames: names)
+        if !noAlign { session.alignClocks(configuration: configuration, engine: engine) }
         let decoder = session.decoder
+        let journeys = engine.state.tracksJourneys
         var progress = ProgressMeter(totalBytes: session.merged.totalFileBytes)
         var frames = 0
         var first: Timestamp?
@@ -81,11 +98,13 @@ struct AnalyzeCommand: ParsableCommand {
             let record = session.merged.current
             let time = session.merged.currentTimestamp
             if !record.linkType.isSupported { session.noteUnsupported(record.linkType) }
+            var identity: FrameIdentity?
             let packet = session.merged.withCurrentBytes { bytes in
-                decoder.decode(bytes, linkType: record.linkType, fcsLength: record.fcsLength)
+                if journeys { identity = FrameIdentity.of(bytes, linkType: record.linkType) }
+                return decoder.decode(bytes, linkType: record.linkType, fcsLength: record.fcsLength)
             }
             let reference = FrameReference(vantage: vantage, frame: record.frameNumber, time: time)
-            engine.observe(Observation(reference: reference, packet: packet, originalLength: record.originalLength))
+            engine.observe(Observation(reference: reference, packet: packet, originalLength: record.originalLength, identity: identity))
             frames += 1
             if first == nil { first = time }
             last = time

@@ -46,7 +46,8 @@ struct Timeline {
         for (frame, entry) in numbered {
             let packet = decoder.decode(entry.bytes.span, linkType: entry.linkType)
             let reference = FrameReference(vantage: entry.vantage, frame: frame, time: entry.time)
-            engine.observe(Observation(reference: reference, packet: packet, originalLength: entry.bytes.count))
+            let identity = engine.state.tracksJourneys ? FrameIdentity.of(entry.bytes.span, linkType: entry.linkType) : nil
+            engine.observe(Observation(reference: reference, packet: packet, originalLength: entry.bytes.count, identity: identity))
         }
         return engine.finish()
     }
