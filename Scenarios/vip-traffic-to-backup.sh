@@ -4,7 +4,8 @@
 # MAC (ip neigh replace ... nud permanent: a stale static entry, or a bad ARP proxy), so its
 # pings and HTTP requests to the VIP reach gw2, which does not hold the VIP and drops them, while
 # a client reaches the VIP through gw1. Vantage must report vip.traffic_to_backup naming the
-# server (IP and MAC), gw2's MAC, the frame count and cadence; nothing about the client.
+# server (IP and MAC), gw2's MAC, the frame count and cadence, and the server's failed HTTP
+# handshake to the VIP as tcp.handshake_failed caused by it; nothing about the client.
 #
 # Topology (one quiet bridge): gw1 .2 (priority 150) · gw2 .3 (100) · server .20 · client .30
 # in 10.41.4.0/24, VIP 10.41.4.1 (HTTP on :80 on both nodes). gw2 is a silent backup from the
@@ -68,7 +69,11 @@ cat >"$VT_TMP/spec.json" <<JSON
      "ips": ["$VIP", "$NET.20"], "macs": ["$MAC_GW2", "$MAC_SRV"], "names": ["$NET.20", "$MAC_GW2"],
      "starts_in": [$t_fault, $t_end], "ends_in": [$t_fault, $t_end],
      "details": {"destination_mac": "$MAC_GW2", "frames": [20, 1000]},
-     "evidence": [{"min": 3, "match": {"ip_src": "$NET.20", "ip_dst": "$VIP", "mac_dst": "$MAC_GW2"}}]}
+     "evidence": [{"min": 3, "match": {"ip_src": "$NET.20", "ip_dst": "$VIP", "mac_dst": "$MAC_GW2"}}]},
+    {"name": "handshake", "kind": "tcp.handshake_failed", "min_severity": "warning", "caused_by": "to-backup",
+     "ips": ["$VIP", "$NET.20"], "names": ["$MAC_GW2"],
+     "evidence": [{"vantage": "server", "min": 1,
+                   "match": {"ip_src": "$NET.20", "ip_dst": "$VIP", "mac_dst": "$MAC_GW2", "tcp_flags": "S"}}]}
   ],
   "optional": [],
   "allow": []
