@@ -5,10 +5,12 @@
 //  fingerprint of what changes between retransmissions: the IPv4 identification and the TCP
 //  timestamp value (a router rewrites MACs and TTL, not these). Clocks of the vantage points may
 //  be off by up to about a second, so:
-//    - at a vantage point that has not seen the transmission yet, a segment within
-//      `sameSegmentGap` (0.2 s, below any RTO) is a copy whatever its fingerprint (pf's
-//      `scrub random-id` rewrites the IP id), and one within `copy_window` is a copy when the
-//      fingerprints agree; the most recent such transmission wins;
+//    - at a vantage point that has not seen the transmission yet, a segment with the same TCP
+//      timestamp value within `copy_window` is a copy (different values never are: that holds
+//      even when a vantage point's clock is off by about an RTO); without timestamps, one within
+//      `sameSegmentGap` (0.2 s, below any RTO) is a copy whatever its IP id (pf's `scrub
+//      random-id` rewrites it), and one within `copy_window` when the IP ids agree; the most
+//      recent such transmission wins;
 //    - at a vantage point that has, an identical segment within `duplicateGap` is the capture
 //      seeing it twice (a Linux `any` capture of a bridge), anything else a retransmission.
 //  Limitation: a segment with no fingerprint (IP id 0, no timestamps) whose first transmission
@@ -141,7 +143,7 @@ struct TransmissionLog: Sendable {
                 if gap <= windows.duplicate && transmission.fingerprint == fingerprint {
                     return  // the capture saw this frame twice
                 }
-            } else if gap <= windows.sameSegment || (gap <= windows.copy && transmission.fingerprint == fingerprint) {
+            } else if Self.isCopy(transmission.fingerprint, fingerprint, gap: gap, windows) {
                 items[index].addCopy(sighting)
                 return
             }
@@ -155,6 +157,17 @@ struct TransmissionLog: Sendable {
             items[Int(stored)] = SegmentTransmission(sighting, fingerprint: fingerprint)
             stored += 1
         }
+    }
+
+    /// Whether a segment `gap` ns from a transmission at a vantage point that has not seen it is a
+    /// copy of it. TCP timestamps decide when both carry one (they survive routers, pf's random-id
+    /// and misaligned clocks); without them, nearness in time and the IP id.
+    @inline(__always)
+    static func isCopy(_ a: UInt64, _ b: UInt64, gap: Int64, _ windows: CopyWindows) -> Bool {
+        if segmentHasTimestamp(a) && segmentHasTimestamp(b) {
+            return UInt32(truncatingIfNeeded: a) == UInt32(truncatingIfNeeded: b) && gap <= windows.copy
+        }
+        return gap <= windows.sameSegment || (gap <= windows.copy && a == b)
     }
 
     /// Gaps between the first copies of consecutive stored transmissions.
@@ -174,10 +187,26 @@ struct CopyWindows: Sendable {
     var duplicate: Int64 = 50_000_000
 }
 
-/// What distinguishes a retransmission from its original: IPv4 id and TCP timestamp value.
+/// What distinguishes a retransmission from its original: the IPv4 id (bits 48-63) and the TCP
+/// timestamp value (bits 0-31, bit 47 set when present).
 @inline(__always)
 func segmentFingerprint(_ packet: DecodedPacket, _ tcp: TCPHeader) -> UInt64 {
     var value = UInt64(packet.ipv4?.identification ?? 0) << 48
-    if let tsval = tcp.options.timestampValue { value ^= UInt64(tsval) | 1 << 47 }
+    if let tsval = tcp.options.timestampValue { value |= UInt64(tsval) | 1 << 47 }
     return value
+}
+
+/// Whether a fingerprint carries a TCP timestamp value.
+@inline(__always)
+func segmentHasTimestamp(_ fingerprint: UInt64) -> Bool { fingerprint & (1 << 47) != 0 }
+
+/// `transmissions` in the order they were sent: by TCP timestamp value when all carry one
+/// (the sender's clock, whatever the vantage points' clocks say), else as first seen.
+func sendingOrder(_ transmissions: [SegmentTransmission]) -> [SegmentTransmission] {
+    guard transmissions.count > 1, transmissions.allSatisfy({ segmentHasTimestamp($0.fingerprint) }) else { return transmissions }
+    let base = UInt32(truncatingIfNeeded: transmissions[0].fingerprint)
+    return transmissions.sorted {
+        Int32(bitPattern: UInt32(truncatingIfNeeded: $0.fingerprint) &- base)
+            < Int32(bitPattern: UInt32(truncatingIfNeeded: $1.fingerprint) &- base)
+    }
 }

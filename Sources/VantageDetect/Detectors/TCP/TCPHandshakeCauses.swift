@@ -114,7 +114,7 @@ struct HandshakeCauses {
                 if case .string(let text)? = finding.details["group"] { group = text }
                 backups.append(
                     Backup(
-                        key: finding.key, vlan: vlan, mac: mac, vantage: mac == nil ? finding.evidence.first?.reference.vantage : nil,
+                        key: finding.key, vlan: vlan, mac: mac, vantage: mac == nil ? Self.backupVantage(finding) : nil,
                         router: router, group: group, start: finding.start, end: finding.end))
             case "arp.unanswered", "ndp.unanswered":
                 guard let requesterMAC = Self.mac(finding.details["requester_mac"]),
@@ -127,6 +127,15 @@ struct HandshakeCauses {
             default: continue
             }
         }
+    }
+
+    /// The backup's vantage point of an episode without a MAC: its key names it (`...|vantage2|...`);
+    /// the evidence also holds journey copies seen at other vantage points.
+    private static func backupVantage(_ finding: Finding) -> Int? {
+        for part in finding.key.split(separator: "|") where part.hasPrefix("vantage") {
+            if let index = Int(part.dropFirst("vantage".count)) { return index }
+        }
+        return nil
     }
 
     private static func mac(_ value: DetailValue?) -> MACAddress? {

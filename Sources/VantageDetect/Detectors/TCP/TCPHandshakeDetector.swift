@@ -447,7 +447,8 @@ public final class TCPHandshakeDetector: ConfigurableDetector {
         outcomes.append(
             HandshakeOutcome(
                 vlan: key.vlan, client: client, server: server, result: result, sawSYN: entry.sawSYN,
-                syns: entry.syns.transmissions, synCount: Int(entry.syns.total), synAcks: entry.synAcks.transmissions,
+                syns: sendingOrder(entry.syns.transmissions), synCount: Int(entry.syns.total),
+                synAcks: sendingOrder(entry.synAcks.transmissions),
                 synAckCount: Int(entry.synAcks.total), completion: entry.completion, reset: entry.reset,
                 start: entry.start, end: entry.lastActivity))
     }
