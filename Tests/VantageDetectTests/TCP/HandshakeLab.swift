@@ -79,7 +79,8 @@ struct HandshakeLab {
     @discardableResult
     mutating func handshake(
         client: FrameBuilder.Endpoint, server: FrameBuilder.Endpoint, at time: Double, synTimes: [Double],
-        synVantages: [Int]? = nil, answer: (Int) -> (mac: MACAddress, vantages: [Int]?)?, complete: Bool
+        synVantages: [Int]? = nil, answer: (Int) -> (mac: MACAddress, vantages: [Int]?)?, complete: Bool,
+        synAckTimestamps: Bool = false
     ) -> (syns: [[Int: Int]], synAcks: [[Int: Int]]) {
         let c = isn(), s = isn()
         var syns: [[Int: Int]] = []
@@ -95,7 +96,8 @@ struct HandshakeLab {
                 synAcks.append(add(
                     FrameBuilder.tcp(
                         from: server, to: (reply.mac, client.ip, client.port), flags: [.syn, .ack], seq: s, ack: c &+ 1,
-                        identification: id()),
+                        options: synAckTimestamps ? TCPOptions(mss: 1460, timestampValue: UInt32(5000 + Int(offset * 1000))) : .none,
+                        identification: 0),
                     at: time + offset + 0.0002, vantages: reply.vantages))
                 lastAnswer = time + offset + 0.0002
             }

@@ -408,3 +408,30 @@ private enum LAN {
         #expect(lab.findings().tcp.isEmpty, "\(lab.findings().tcp.listing)")
     }
 }
+
+@Suite struct TCPHandshakeClockOffsetTests {
+    @Test func timestampsKeepALostSynAckApartFromItsRetransmissionWhenAClockIsOffByOneSecond() throws {
+        // The backup's capture runs 1 s late: its copy of the lost first SYN-ACK lands next to
+        // the retransmitted one on the merged timeline. Their TCP timestamps tell them apart.
+        var lab = HandshakeLab(vantages: ["server", "client", "backup"], offsets: [0, 0, 1.0])
+        let client = LAN.clients[0]
+        lab.connection(client: client.port(54_000), server: LAN.web.port(80), at: 0, vantages: [0, 1])
+        lab.handshake(
+            client: client.port(54_001), server: LAN.web.port(80), at: 5, synTimes: [0, 1.0], synVantages: [0, 1],
+            answer: { $0 == 0 ? (LAN.nowhere, [0, 2]) : (client.mac, [0, 1]) }, complete: true, synAckTimestamps: true)
+        let slow = try #require(lab.findings().of("tcp.handshake_slow").first)
+        guard case .list(let connections)? = slow.details["connections"], case .object(let connection)? = connections.first,
+            case .list(let synAcks)? = connection["syn_ack_seen"]
+        else {
+            Issue.record("no syn_ack_seen")
+            return
+        }
+        func names(_ value: DetailValue) -> [String] {
+            guard case .list(let copies) = value else { return [] }
+            return copies.compactMap { if case .object(let object) = $0 { object["vantage"]?.string } else { nil } }
+        }
+        #expect(synAcks.map(names) == [["server", "backup"], ["server", "client"]])
+        #expect(slow.details["cause"]?.string == "syn_ack_lost")
+        #expect(slow.summary.contains("the first SYN-ACK from 10.0.0.5 did not get through (last seen at backup)"))
+    }
+}
