@@ -129,6 +129,7 @@ editcap -F pcap -t 0 "$VT_TMP/client-shifted.pcap" "$VT_TMP/client-shifted2.pcap
 cat >"$VT_TMP/spec.json" <<JSON
 {
   "scenario": "$VT_NAME",
+  "title": "Seed 001: some of a server's SYN-ACKs reach the backup router of a VRRP pair and die; clients retry after 1 s",
   "notes": "The client capture was shifted by +$OFFSET s (editcap -t $OFFSET): its timestamps run $OFFSET s late (true time = capture time - $OFFSET s); gw1 and gw2 are on the true clock. $strays SYN-ACKs were handed to the backup's port; $slow of $CONNECTS connects took >= 0.9 s.",
   "clock_offsets": {"client": $OFFSET},
   "captures": {"client": "$VT_TMP/client-shifted.pcap", "gw1": "$VT_TMP/gw1.pcap", "gw2": "$VT_TMP/gw2.pcap"},

@@ -67,6 +67,7 @@ want_gw2=$(python3 -c "print(-1000 * $SHIFT_GW2 - 1.0, \",\", -1000 * $SHIFT_GW2
 cat >"$VT_TMP/spec.json" <<JSON
 {
   "scenario": "$VT_NAME",
+  "title": "Three vantage points whose clocks disagree by 0.35 s and 1.25 s, aligned from the frames they share",
   "captures": {"client": "$VT_TMP/client.pcap", "server": "$VT_TMP/server.pcap", "gw2": "$VT_TMP/gw2.pcap"},
   "save_findings": "$VT_TMP/findings.jsonl",
   "expect_exit": 0,

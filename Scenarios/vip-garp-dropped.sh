@@ -71,6 +71,7 @@ vt_verify "client1 capture: echo requests to $VIP at gw1's MAC > 6.5 s after the
 cat >"$VT_TMP/spec.json" <<JSON
 {
   "scenario": "$VT_NAME",
+  "title": "A keepalived failover whose gratuitous ARPs are lost: a client keeps the old master's MAC",
   "captures": {"client1": "$VT_TMP/client1.pcap", "gw2": "$VT_TMP/gw2.pcap", "gw1": "$VT_TMP/gw1.pcap"},
   "save_findings": "$VT_TMP/findings.jsonl",
   "expect_exit": 1,

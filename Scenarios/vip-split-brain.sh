@@ -78,6 +78,7 @@ vt_verify "client1 capture: GARPs for $VIP from gw2 during the fault" \
 cat >"$VT_TMP/spec.json" <<JSON
 {
   "scenario": "$VT_NAME",
+  "title": "VRRP split brain: adverts dropped between the two routers, both become master",
   "captures": {"client1": "$VT_TMP/client1.pcap", "client2": "$VT_TMP/client2.pcap", "gw1": "$VT_TMP/gw1.pcap", "gw2": "$VT_TMP/gw2.pcap"},
   "save_findings": "$VT_TMP/findings.jsonl",
   "expect_exit": 1,

@@ -60,6 +60,7 @@ vt_verify "server capture: no frame from the server to $VIP at gw1's MAC" vt_fra
 cat >"$VT_TMP/spec.json" <<JSON
 {
   "scenario": "$VT_NAME",
+  "title": "A server whose entry for its gateway VIP points at the backup router",
   "captures": {"server": "$VT_TMP/server.pcap", "gw2": "$VT_TMP/gw2.pcap", "gw1": "$VT_TMP/gw1.pcap"},
   "save_findings": "$VT_TMP/findings.jsonl",
   "expect_exit": 1,

@@ -77,6 +77,7 @@ gap_lo=$(python3 -c "print($gap - 0.05)"); gap_hi=$(python3 -c "print($gap + 0.0
 cat >"$VT_TMP/spec.json" <<JSON
 {
   "scenario": "$VT_NAME",
+  "title": "A ucarp (CARP) pair fails over",
   "captures": {"client1": "$VT_TMP/client1.pcap", "gw2": "$VT_TMP/gw2.pcap", "gw1": "$VT_TMP/gw1.pcap"},
   "save_findings": "$VT_TMP/findings.jsonl",
   "expect_exit": 0,

@@ -96,25 +96,29 @@ public enum ClockOffsetReport {
             var evidence: [Evidence] = []
             for pair in clock.examples {
                 let other = Timestamp(nanoseconds: pair.other.time + fit.correction(at: pair.other.time))
+                let via = name(clock.via)
+                let viaFit = alignment.clocks.first { $0.vantage == clock.via }?.fit
+                let viaTime = pair.reference.time + (viaFit?.correction(at: pair.reference.time) ?? 0)
                 evidence.append(
-                    Evidence(FrameReference(vantage: alignment.reference, frame: pair.reference.frame, time: Timestamp(nanoseconds: pair.reference.time)),
-                        "anchor: this frame at \(reference)"))
+                    Evidence(FrameReference(vantage: clock.via, frame: pair.reference.frame, time: Timestamp(nanoseconds: viaTime)),
+                        "anchor: this frame at \(via)"))
                 evidence.append(
                     Evidence(FrameReference(vantage: clock.vantage, frame: pair.other.frame, time: other),
                         "the same frame at \(vantage), raw time \(Timestamp(nanoseconds: pair.other.time).timeOfDay)"))
             }
             let direction = fit.offset >= 0 ? "behind" : "ahead of"
+            let through = clock.via == alignment.reference ? "" : " with \(name(clock.via))"
             let drifting = fit.drift != 0
             var summary: String
             if !drifting && abs(fit.offset) <= fit.residualP90 {
                 // Within the matching's own spread (e.g. captures taken on one host): say so.
                 summary = "The clock of \(vantage) agrees with \(reference) within \(milliseconds(fit.residualP90))"
-                summary += " (\(fit.pairs) matched frames; its timestamps were shifted by \(signedMilliseconds(fit.offset)))."
+                summary += " (\(fit.pairs) frames matched\(through); its timestamps were shifted by \(signedMilliseconds(fit.offset)))."
             } else {
                 summary = "The clock of \(vantage) runs \(milliseconds(abs(fit.offset))) \(direction) \(reference)"
                 if drifting { summary += ", drifting \(fit.drift > 0 ? "+" : "")\(DurationText.fixed(fit.driftPPM, digits: 1)) ppm" }
                 summary += "; its timestamps were shifted by \(signedMilliseconds(fit.offset))"
-                summary += " (\(fit.pairs) matched frames, 90% within \(milliseconds(fit.residualP90)))."
+                summary += " (\(fit.pairs) frames matched\(through), 90% within \(milliseconds(fit.residualP90)))."
             }
             let first = Timestamp(nanoseconds: fit.origin + fit.offset)
             let last = Timestamp(nanoseconds: fit.origin + fit.span + fit.correction(at: fit.origin + fit.span))
@@ -125,6 +129,7 @@ public enum ClockOffsetReport {
                 key: key,
                 details: [
                     "vantage": .string(vantage), "reference": .string(reference), "aligned": .bool(true),
+                    "matched_with": .string(name(clock.via)),
                     "offset_ms": .double(Double(fit.offset) / 1e6), "drift_ppm": .double(drifting ? fit.driftPPM : 0),
                     "matched_frames": .int(fit.pairs), "residual_p90_ms": .double(Double(fit.residualP90) / 1e6),
                     "outliers": .int(fit.outliers), "span_s": .double(Double(fit.span) / 1e9),

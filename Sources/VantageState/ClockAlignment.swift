@@ -8,8 +8,13 @@
 //     out; an ARP request, a ping, a TCP segment or an advert with a changing field is unique.
 //  3. The reference is the first capture when it matches every other one; otherwise the
 //     capture matching most others (then most frames).
-//  4. Each other capture's correction comes from ClockOffsetEstimator over its pairs with the
-//     reference. A capture with fewer than minimumMatches pairs keeps its raw times.
+//  4. Captures are aligned one by one along the best-matched links (a maximum spanning tree from
+//     the reference, Prim's order): each next capture is the one with the most matched frames
+//     with a capture already aligned, and its correction comes from ClockOffsetEstimator over
+//     those pairs, the aligned side's times first put on the reference clock. A backup router
+//     that shares few frames with a client but many with its peer is aligned through the peer,
+//     not by a handful of client frames. A capture with fewer than minimumMatches pairs with
+//     every aligned capture keeps its raw times.
 
 /// Settings of the clock pre-pass.
 public struct ClockAlignmentSettings: Sendable {
@@ -46,11 +51,14 @@ public struct AnchorPair: Sendable, Hashable {
 public struct VantageClock: Sendable {
     /// The vantage point's index.
     public var vantage: Int
+    /// The aligned vantage point its frames were matched with (the reference, or one aligned
+    /// through it).
+    public var via: Int
     /// Its correction; nil when too few frames matched (it keeps its raw times).
     public var fit: ClockFit?
-    /// Frames matched with the reference.
+    /// Frames matched with `via`.
     public var matches: Int
-    /// A few well-fitting pairs (first, middle, last), for evidence.
+    /// A few well-fitting pairs (first, middle, last; `reference` is the copy at `via`), for evidence.
     public var examples: [AnchorPair]
     /// Raw times (ns) of the vantage's first and last anchor frame; nil without anchors.
     public var anchorSpan: ClosedRange<Int64>?
@@ -80,21 +88,53 @@ public struct ClockAlignment: Sendable {
             }
         }
         let reference = chooseReference(readable, pairs: pairs, minimum: settings.minimumMatches)
+        // Corrections onto the reference clock of the captures aligned so far (nil: the reference).
+        var aligned: [Int: ClockFit?] = [reference: nil]
+        var tried: Set<Int> = [reference]
         var clocks: [VantageClock] = []
-        for vantage in readable where vantage != reference {
-            let matched = pairs[reference]?[vantage] ?? []
-            let anchors = tables[vantage]?.anchors ?? []
-            let times = anchors.map(\.time)
-            let span = times.min().flatMap { low in times.max().map { low...$0 } }
-            var clock = VantageClock(vantage: vantage, fit: nil, matches: matched.count, examples: [], anchorSpan: span)
-            if matched.count >= settings.minimumMatches {
-                let fit = settings.estimator.fit(matched.map { ($0.other.time, $0.reference.time - $0.other.time) })
-                clock.fit = fit
-                if let fit { clock.examples = examples(matched, fit: fit) }
+        while let (via, vantage) = bestLink(readable, aligned: aligned, tried: tried, pairs: pairs, minimum: settings.minimumMatches) {
+            tried.insert(vantage)
+            let matched = pairs[via]?[vantage] ?? []
+            let viaFit = aligned[via] ?? nil
+            let onReference = { (time: Int64) in time + (viaFit?.correction(at: time) ?? 0) }
+            let fit = settings.estimator.fit(matched.map { ($0.other.time, onReference($0.reference.time) - $0.other.time) })
+            var clock = VantageClock(vantage: vantage, via: via, fit: fit, matches: matched.count, examples: [], anchorSpan: span(tables[vantage]))
+            if let fit {
+                aligned[vantage] = fit
+                clock.examples = examples(matched, fit: fit, onReference: onReference)
             }
             clocks.append(clock)
         }
+        for vantage in readable where !tried.contains(vantage) {
+            let matches = pairs[reference]?[vantage]?.count ?? 0
+            clocks.append(VantageClock(vantage: vantage, via: reference, fit: nil, matches: matches, examples: [], anchorSpan: span(tables[vantage])))
+        }
+        clocks.sort { $0.vantage < $1.vantage }
         return ClockAlignment(reference: reference, clocks: clocks)
+    }
+
+    /// Raw times (ns) of a capture's first and last anchor frame.
+    private static func span(_ table: FrameAnchors?) -> ClosedRange<Int64>? {
+        let times = (table?.anchors ?? []).map(\.time)
+        return times.min().flatMap { low in times.max().map { low...$0 } }
+    }
+
+    /// The (aligned, unaligned) pair of captures with the most matched frames, at least `minimum`.
+    private static func bestLink(
+        _ readable: [Int], aligned: [Int: ClockFit?], tried: Set<Int>, pairs: [Int: [Int: [AnchorPair]]], minimum: Int
+    ) -> (Int, Int)? {
+        var best: (Int, Int)?
+        var bestCount = minimum - 1
+        for via in readable where aligned.keys.contains(via) {
+            for vantage in readable where !tried.contains(vantage) {
+                let count = pairs[via]?[vantage]?.count ?? 0
+                if count > bestCount {
+                    best = (via, vantage)
+                    bestCount = count
+                }
+            }
+        }
+        return best
     }
 
     /// Anchors sorted by (identity, time); a table used unthinned is sorted once.
@@ -157,9 +197,9 @@ public struct ClockAlignment: Sendable {
     }
 
     /// The first, middle and last pairs (by time) within the residual spread.
-    private static func examples(_ matched: [AnchorPair], fit: ClockFit) -> [AnchorPair] {
+    private static func examples(_ matched: [AnchorPair], fit: ClockFit, onReference: (Int64) -> Int64) -> [AnchorPair] {
         let good = matched.filter {
-            abs($0.reference.time - $0.other.time - fit.correction(at: $0.other.time)) <= max(fit.residualP90, 1)
+            abs(onReference($0.reference.time) - $0.other.time - fit.correction(at: $0.other.time)) <= max(fit.residualP90, 1)
         }.sorted { $0.other.time < $1.other.time }
         guard !good.isEmpty else { return [] }
         var picked = [good[0]]

@@ -5,7 +5,9 @@
 //    ARP        the whole ARP body (hardware/protocol types, op, sender and target pairs)
 //    IPv4       source, destination, identification, protocol, flags + fragment offset, total length
 //    IPv6       source, destination, flow label, payload length, next header
-//    TCP        ports, sequence, acknowledgment, flags          (first fragment only)
+//    TCP        ports, sequence, acknowledgment, flags, timestamp option's TSval (first
+//               fragment only; TSval tells a retransmission from the original, e.g. Linux
+//               SYN-ACKs, which carry IP id 0; other options are left out: MSS clamping)
 //    UDP        ports, length
 //    ICMP(v6)   type, code, identifier + sequence (rest of header)
 //    payload    the first 32 bytes after the transport header (or after the IP header for any
@@ -152,6 +154,7 @@ public struct FrameIdentity: RawRepresentable, Hashable, Sendable, Comparable {
             hasher.mix(UInt64(bytes.u32(start)) << 32 | UInt64(bytes[start + 13]))
             hasher.mix(UInt64(bytes.u32(start + 4)) << 32 | UInt64(bytes.u32(start + 8)))
             payload = start + max(20, Int(bytes[start + 12] >> 4) * 4)
+            if let stamp = timestampValue(bytes, options: start + 20, end: min(end, payload)) { hasher.mix(UInt64(stamp)) }
         case 17 where end - start >= 8:
             hasher.mix(UInt64(bytes.u32(start)) << 16 | UInt64(bytes.u16(start + 4)))
             payload = start + 8
@@ -162,6 +165,27 @@ public struct FrameIdentity: RawRepresentable, Hashable, Sendable, Comparable {
             break
         }
         hasher.mixBytes(bytes, from: payload, to: min(end, payload + payloadPrefix))
+    }
+}
+
+extension FrameIdentity {
+    /// The TSval of a TCP timestamp option (kind 8) among the options in `start..<end`, if any.
+    static func timestampValue(_ bytes: Span<UInt8>, options start: Int, end: Int) -> UInt32? {
+        var offset = start
+        while offset < end {
+            let kind = bytes[offset]
+            if kind == 0 { return nil }
+            if kind == 1 {
+                offset += 1
+                continue
+            }
+            guard offset + 1 < end else { return nil }
+            let length = Int(bytes[offset + 1])
+            guard length >= 2, offset + length <= end else { return nil }
+            if kind == 8 && length == 10 { return bytes.u32(offset + 2) }
+            offset += length
+        }
+        return nil
     }
 }
 

@@ -113,6 +113,38 @@ struct SeededGenerator: RandomNumberGenerator {
         #expect(clock?.fit == nil)
     }
 
+    @Test func aCaptureIsAlignedThroughThePeerItSharesMostFramesWith() throws {
+        // Seed 001's shape: the client (reference) and the primary share many frames; the backup
+        // shares many with the primary but only a few wrong matches with the client (a stray
+        // SYN-ACK at the backup "matching" its retransmission at the client 1.03 s later).
+        var client = FrameAnchors()
+        var primary = FrameAnchors()
+        var backup = FrameAnchors()
+        let primaryLag: Int64 = 350_000_000
+        let backupLag: Int64 = 120_000_000
+        for index in 0..<40 {
+            let shared = FrameIdentity(rawValue: UInt64(index + 1) &* 0x9E37_79B9_7F4A_7C15)
+            let time = Self.start + Int64(index) * 250_000_000
+            client.add(shared, time: time, frame: index + 1)
+            primary.add(shared, time: time - primaryLag + 30_000, frame: index + 1)
+            let routerFrame = FrameIdentity(rawValue: UInt64(index + 1) &* 0xBF58_476D_1CE4_E5B9)
+            primary.add(routerFrame, time: time + 100_000_000 - primaryLag, frame: 100 + index)
+            backup.add(routerFrame, time: time + 100_000_000 - backupLag + 20_000, frame: index + 1)
+        }
+        for index in 0..<6 {
+            let stray = FrameIdentity(rawValue: UInt64(index + 1) &* 0x94D0_49BB_1331_11EB)
+            let time = Self.start + Int64(index) * 1_500_000_000 + 77_000_000
+            backup.add(stray, time: time - backupLag, frame: 200 + index)
+            client.add(stray, time: time + 1_030_000_000, frame: 200 + index)
+        }
+        let alignment = ClockAlignment.align([client, primary, backup])
+        #expect(alignment.reference == 0)
+        let clock = try #require(alignment.clocks.first { $0.vantage == 2 })
+        #expect(clock.via == 1)
+        let fit = try #require(clock.fit)
+        #expect(abs(fit.offset - backupLag) < 1_000_000, "backup offset \(fit.offset)")
+    }
+
     @Test func offsetBeyondTheSearchWindowIsNotGuessed() {
         var a = FrameAnchors()
         var b = FrameAnchors()

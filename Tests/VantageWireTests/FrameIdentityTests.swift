@@ -54,6 +54,20 @@ import VantageWire
         #expect(Set([key(request), key(reply), key(next)]).count == 3)
     }
 
+    @Test func aRetransmissionIsToldApartByItsTimestampButNotByItsMSS() throws {
+        // Linux sends SYN-ACKs with IP id 0: a retransmission differs from the original only in
+        // the TCP timestamp. A firewall clamping the MSS does not make another frame.
+        func synAck(stamp: UInt32, mss: UInt16 = 1460, hop: Int = 0) -> [UInt8] {
+            let options = TCPOptions(mss: mss, windowScale: 7, sackPermitted: true, timestampValue: stamp, timestampEcho: 77)
+            return FrameBuilder.tcp(
+                from: (Self.serverMAC, Self.server, 80), to: (Self.clientMAC, Self.client, 40000), flags: [.syn, .ack],
+                seq: 5000, ack: 1001, options: options, ttl: UInt8(64 - hop), identification: 0)
+        }
+        let original = try #require(key(synAck(stamp: 1000)))
+        #expect(key(synAck(stamp: 2016)) != original)
+        #expect(key(synAck(stamp: 1000, mss: 1380, hop: 1)) == original)
+    }
+
     @Test func arpIsKeyedByItsBody() throws {
         let request = FrameBuilder.arpRequest(from: Self.clientMAC, ip: Self.client, asking: IPv4Address(10, 0, 0, 9))
         var bridged = request
