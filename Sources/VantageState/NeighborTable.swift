@@ -257,6 +257,31 @@ struct NeighborState {
             formerOwnerSource = nil
             events = []
         }
+        // The data plane (nearly every frame) straight from the observation's cached addresses,
+        // without reading the layer enums; adverts, NDP and ARP below.
+        let shape = observation.shape
+        switch shape.network {
+        case .ipv4, .ipv6:
+            switch shape.transport {
+            case .vrrp, .carp, .neighborDiscovery:
+                break
+            default:
+                if shape.application != .hsrp, let source = observation.ipSource, let destination = observation.ipDestination {
+                    observeData(source: source, destination: destination, hopLimit: observation.hopLimit, observation: observation)
+                    return
+                }
+            }
+        case .arp:
+            break
+        default:
+            return
+        }
+        observeControl(observation)
+    }
+
+    /// ARP, NDP, redundancy adverts (and the data-plane side of an advert's IP frame).
+    @inline(never)
+    private mutating func observeControl(_ observation: Observation) {
         switch observation.packet.network {
         case .arp(let arp):
             observeARP(arp, observation: observation)
@@ -309,14 +334,14 @@ struct NeighborState {
     private mutating func observeData(
         source: NeighborAddress, destination: NeighborAddress, hopLimit: UInt8, observation: Observation
     ) {
-        guard let sourceMAC = observation.packet.sourceMAC else { return }
+        guard let sourceMAC = observation.sourceMAC else { return }
         let vlan = observation.vlan
         let reference = observation.reference
         var sourceOwned = false
         if source.isUnicastHost, let slot = addresses.find(NeighborKey(vlan: vlan, address: source)) {
             sourceOwned = refreshSource(slot: slot, mac: sourceMAC, reference: reference, hopLimit: hopLimit)
         }
-        guard let destinationMAC = observation.packet.destinationMAC, destinationMAC.isUnicast, destination.isUnicastHost,
+        guard let destinationMAC = observation.destinationMAC, destinationMAC.isUnicast, destination.isUnicastHost,
             let addressSlot = addresses.find(NeighborKey(vlan: vlan, address: destination))
         else { return }
         let count = addresses[slot: addressSlot].history.count

@@ -137,14 +137,16 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
 
     public func observe(_ observation: Observation, state: AnalysisState, sink: FindingSink) {
         let vips = state.virtualIPs
-        guard !vips.isEmpty, let ip = observation.packet.ipv4 else { return }
-        let destination = ip.destination
-        guard !destination.isMulticast, destination != .broadcast, !ignored.contains(ip.source) else { return }
+        guard !vips.isEmpty, let destination = observation.ipDestination?.ipv4, let source = observation.ipSource?.ipv4
+        else { return }
+        guard !destination.isMulticast, destination != .broadcast, ignored.isEmpty || !ignored.contains(source) else { return }
         let vlan = observation.vlan
         let time = observation.time
-        let destinationMAC = observation.packet.destinationMAC
+        let destinationMAC = observation.destinationMAC
+        // One lookup tells a VIP from an on-link address (the common case, which ends here).
+        let role = vips.role(of: destination, vlan: vlan)
 
-        if let groupIndex = vips.groupIndex(owningVIP: destination, vlan: vlan) {
+        if let groupIndex = role.vipGroup {
             let group = vips.groups[groupIndex]
             guard group.master != nil else { return }
             if let destinationMAC, destinationMAC.isUnicast, !group.isMasterMAC(destinationMAC) {
@@ -161,7 +163,7 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
             atBackupVantage(observation, group: groupIndex, destinationMAC: destinationMAC, path: .toVIP, state: state, sink: sink)
             return
         }
-        guard !vips.isOnLink(destination, vlan: vlan), let destinationMAC, destinationMAC.isUnicast else { return }
+        guard !role.isOnLink, let destinationMAC, destinationMAC.isUnicast else { return }
         let groups = vips.groupIndices(withMemberMAC: destinationMAC, vlan: vlan)
         if !groups.isEmpty {
             guard !vips.isMasterMAC(destinationMAC, vlan: vlan, at: time) else { return }
@@ -176,6 +178,7 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
             return
         }
         // Routed via the VIP (to the master's MAC) but captured at a backup's vantage point.
+        guard vips.knowsVantageHosts else { return }
         for pair in routersAtVantage(observation.reference.vantage, state)
         where vips.groups[pair.group].key.vlan == vlan && vips.groups[pair.group].isMasterMAC(destinationMAC) {
             atBackupVantage(observation, group: pair.group, destinationMAC: destinationMAC, path: .routed, state: state, sink: sink)
@@ -220,7 +223,8 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
         _ observation: Observation, group groupIndex: Int, destinationMAC: MACAddress?, path: Path, state: AnalysisState,
         sink: FindingSink
     ) {
-        guard let pair = routersAtVantage(observation.reference.vantage, state).first(where: { $0.group == groupIndex })
+        guard state.virtualIPs.knowsVantageHosts,
+            let pair = routersAtVantage(observation.reference.vantage, state).first(where: { $0.group == groupIndex })
         else { return }
         let group = state.virtualIPs.groups[groupIndex]
         let time = observation.time

@@ -75,17 +75,21 @@ struct AnalyzeCommand: ParsableCommand {
         var frames = 0
         var first: Timestamp?
         var last = Timestamp.zero
+        // One observation, decoded into in place frame after frame: no per-frame copy of the layers.
+        var observation = Observation()
         while let vantage = session.merged.next() {
             progress.tick { session.merged.totalBytesRead }
             guard try session.currentRecordPasses() else { continue }
             let record = session.merged.current
             let time = session.merged.currentTimestamp
             if !record.linkType.isSupported { session.noteUnsupported(record.linkType) }
-            let packet = session.merged.withCurrentBytes { bytes in
-                decoder.decode(bytes, linkType: record.linkType, fcsLength: record.fcsLength)
-            }
             let reference = FrameReference(vantage: vantage, frame: record.frameNumber, time: time)
-            engine.observe(Observation(reference: reference, packet: packet, originalLength: record.originalLength))
+            session.merged.withCurrentBytes { bytes in
+                observation.decode(
+                    bytes, linkType: record.linkType, fcsLength: record.fcsLength, with: decoder, reference: reference,
+                    originalLength: record.originalLength)
+            }
+            engine.observe(observation)
             frames += 1
             if first == nil { first = time }
             last = time
