@@ -75,8 +75,9 @@ struct AnalyzeCommand: ParsableCommand {
         var frames = 0
         var first: Timestamp?
         var last = Timestamp.zero
-        // One observation, decoded into in place frame after frame: no per-frame copy of the layers.
-        var observation = Observation()
+        // Frames are decoded in place into the pipeline's slots (no per-frame copy of the layers);
+        // the engine runs on a second core unless there is none (or VANTAGE_PIPELINE=0).
+        let pipeline = AnalysisPipeline(engine: engine, threaded: Self.useEngineThread)
         while let vantage = session.merged.next() {
             progress.tick { session.merged.totalBytesRead }
             guard try session.currentRecordPasses() else { continue }
@@ -84,18 +85,19 @@ struct AnalyzeCommand: ParsableCommand {
             let time = session.merged.currentTimestamp
             if !record.linkType.isSupported { session.noteUnsupported(record.linkType) }
             let reference = FrameReference(vantage: vantage, frame: record.frameNumber, time: time)
+            let slot = pipeline.slot
             session.merged.withCurrentBytes { bytes in
-                observation.decode(
+                slot.pointee.decode(
                     bytes, linkType: record.linkType, fcsLength: record.fcsLength, with: decoder, reference: reference,
                     originalLength: record.originalLength)
             }
-            engine.observe(observation)
+            pipeline.commit()
             frames += 1
             if first == nil { first = time }
             last = time
         }
         progress.finish()
-        let findings = ReportedFinding.resolve(engine.finish(), vantageNames: names)
+        let findings = ReportedFinding.resolve(pipeline.finish(), vantageNames: names)
         try render(findings, frames: frames, names: names, span: first.map { ($0, last) })
         if let evidence {
             do {
@@ -109,6 +111,12 @@ struct AnalyzeCommand: ParsableCommand {
         try session.finish()
         let threshold = Severity(name: failOn) ?? .warning
         if findings.contains(where: { $0.severity >= threshold }) { throw ExitCode(1) }
+    }
+
+    /// Whether the engine runs on its own thread: with more than one CPU, unless the environment
+    /// sets `VANTAGE_PIPELINE=0` (one thread, e.g. to measure the engine alone).
+    static var useEngineThread: Bool {
+        ProcessInfo.processInfo.activeProcessorCount > 1 && ProcessInfo.processInfo.environment["VANTAGE_PIPELINE"] != "0"
     }
 
     private func render(_ findings: [ReportedFinding], frames: Int, names: [String], span: (Timestamp, Timestamp)?) throws {
