@@ -70,14 +70,78 @@ struct AnalyzeCommand: ParsableCommand {
         var session = try CaptureSession(input)
         let names = session.vantageNames
         let engine = AnalysisEngine(configuration: configuration, vantageNames: names)
-        let decoder = session.decoder
+        var decoder = session.decoder
         var progress = ProgressMeter(totalBytes: session.merged.totalFileBytes)
-        var frames = 0
-        var first: Timestamp?
-        var last = Timestamp.zero
         // Frames are decoded in place into the pipeline's slots (no per-frame copy of the layers);
         // the engine runs on a second core unless there is none (or VANTAGE_PIPELINE=0).
         let pipeline = AnalysisPipeline(engine: engine, threaded: Self.useEngineThread)
+        let fed = try Self.feed(&session, decoder: &decoder, into: pipeline, progress: &progress)
+        progress.finish()
+        let findings = ReportedFinding.resolve(pipeline.finish(), vantageNames: names)
+        try render(findings, frames: fed.frames, names: names, span: fed.first.map { ($0, fed.last) })
+        if let evidence {
+            do {
+                let paths = try EvidenceWriter(directory: evidence).write(findings, vantagePoints: session.merged.vantagePoints)
+                printError("vantage: wrote \(paths.count) evidence file(s) to \(evidence)")
+            } catch {
+                printError("vantage: writing evidence failed: \(error)")
+                throw ExitCode(2)
+            }
+        }
+        try session.finish()
+        let threshold = Severity(name: failOn) ?? .warning
+        if findings.contains(where: { $0.severity >= threshold }) { throw ExitCode(1) }
+    }
+
+    /// How many frames went to the pipeline, and the first and last frame's time.
+    struct Fed {
+        var frames = 0
+        var first: Timestamp?
+        var last = Timestamp.zero
+
+        mutating func note(_ time: Timestamp) {
+            frames += 1
+            if first == nil { first = time }
+            last = time
+        }
+    }
+
+    /// Decodes every frame (that passes the filter) into `pipeline`, in merged-timeline order.
+    /// One capture file without a filter is read straight from its reader, with no merge step
+    /// per record (as `decode --stats` does). `decoder` is `inout` only so that the per-frame
+    /// closure captures it by address (a captured value is copied for every call).
+    static func feed(
+        _ session: inout CaptureSession, decoder: inout PacketDecoder, into pipeline: AnalysisPipeline,
+        progress: inout ProgressMeter
+    ) throws -> Fed {
+        var fed = Fed()
+        if session.vantageNames.count == 1 && session.filter == nil {
+            let offset = session.merged.offsetNanoseconds.first ?? 0
+            var unsupported: [LinkType: Int] = [:]
+            let solo = session.merged.withSoloReader { reader throws(CaptureError) in
+                while try reader.advance() {
+                    progress.tick { reader.bytesRead }
+                    let linkType = reader.current.linkType
+                    if !linkType.isSupported { unsupported[linkType, default: 0] += 1 }
+                    let time = Timestamp(nanoseconds: Timestamp.saturatingAdd(reader.current.timestamp.nanoseconds, offset))
+                    let reference = FrameReference(vantage: 0, frame: reader.current.frameNumber, time: time)
+                    let fcsLength = reader.current.fcsLength
+                    let originalLength = reader.current.originalLength
+                    let slot = pipeline.slot
+                    reader.withCurrentBytes { bytes in
+                        slot.pointee.decode(
+                            bytes, linkType: linkType, fcsLength: fcsLength, with: decoder, reference: reference,
+                            originalLength: originalLength)
+                    }
+                    pipeline.commit()
+                    fed.note(time)
+                }
+            }
+            if solo {
+                for (linkType, count) in unsupported { session.noteUnsupported(linkType, count: count) }
+                return fed
+            }
+        }
         while let vantage = session.merged.next() {
             progress.tick { session.merged.totalBytesRead }
             guard try session.currentRecordPasses() else { continue }
@@ -92,25 +156,9 @@ struct AnalyzeCommand: ParsableCommand {
                     originalLength: record.originalLength)
             }
             pipeline.commit()
-            frames += 1
-            if first == nil { first = time }
-            last = time
+            fed.note(time)
         }
-        progress.finish()
-        let findings = ReportedFinding.resolve(pipeline.finish(), vantageNames: names)
-        try render(findings, frames: frames, names: names, span: first.map { ($0, last) })
-        if let evidence {
-            do {
-                let paths = try EvidenceWriter(directory: evidence).write(findings, vantagePoints: session.merged.vantagePoints)
-                printError("vantage: wrote \(paths.count) evidence file(s) to \(evidence)")
-            } catch {
-                printError("vantage: writing evidence failed: \(error)")
-                throw ExitCode(2)
-            }
-        }
-        try session.finish()
-        let threshold = Severity(name: failOn) ?? .warning
-        if findings.contains(where: { $0.severity >= threshold }) { throw ExitCode(1) }
+        return fed
     }
 
     /// Whether the engine runs on its own thread: with more than one CPU, unless the environment
