@@ -372,7 +372,7 @@ struct NeighborState {
         if let slot = senders.find(key) {
             switchedFrom = useSender(slot: slot, destinationMAC: destinationMAC, reference: reference)
             if sourceOwned {
-                senders[slot: slot].senderAddress = source
+                if senders[slot: slot].senderAddress != source { senders[slot: slot].senderAddress = source }
             } else if Int(senders[slot: slot].foreignSourceNotes) < StationRecord.foreignSourceLimit,
                 senders[slot: slot].foreignSource != source
             {
@@ -418,8 +418,7 @@ struct NeighborState {
         guard count > 0 else { return false }
         let owner = addresses[slot: slot].history[count - 1].mac
         if owner == mac {
-            addresses[slot: slot].history[count - 1].lastSeen = reference
-            addresses[slot: slot].history[count - 1].dataFrames &+= 1
+            addresses[slot: slot].history[count - 1].noteDataFrame(reference)
             return true
         }
         var index = count - 1
@@ -486,8 +485,7 @@ struct NeighborState {
     private mutating func useSender(slot: Int, destinationMAC: MACAddress, reference: FrameReference) -> MACAddress? {
         let current = senders[slot: slot].destinationMAC
         if current == destinationMAC {
-            senders[slot: slot].lastFrame = reference
-            senders[slot: slot].frames &+= 1
+            senders[slot: slot].noteFrame(reference)
             return nil
         }
         var record = senders[slot: slot]
@@ -744,5 +742,23 @@ struct NeighborState {
     private mutating func senderSlot(_ key: SenderKey) -> Int {
         if let slot = senders.find(key) { return slot }
         return senders.insert(key, SenderRecord(key: key)).slot
+    }
+}
+
+extension OwnershipInterval {
+    /// A data frame from the owner (one access on the hot path instead of one per field).
+    @inline(__always)
+    mutating func noteDataFrame(_ reference: FrameReference) {
+        lastSeen = reference
+        dataFrames &+= 1
+    }
+}
+
+extension SenderRecord {
+    /// Another frame to the same destination MAC (one access instead of one per field).
+    @inline(__always)
+    mutating func noteFrame(_ reference: FrameReference) {
+        lastFrame = reference
+        frames &+= 1
     }
 }

@@ -435,8 +435,10 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
 
     public func observe(_ observation: Observation, state: AnalysisState, sink: FindingSink) {
         // The data plane (nearly every frame) first, before anything is copied: TCP, and UDP
-        // that is not HSRP, cost a tag test and one word compare while no episode waits.
-        if Self.isTCPOrPlainUDP(observation.packet.transport, observation.packet.application) {
+        // that is not HSRP, cost a test of the decoded shape and one word compare while no
+        // episode waits.
+        let shape = observation.shape
+        if shape.transport == .tcp || (shape.transport == .udp && shape.application != .hsrp) {
             if dataWatchMask != 0 { observeData(observation, state: state) }
             return
         }
@@ -483,21 +485,6 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
             }
         default:
             break
-        }
-    }
-
-    /// Whether a frame is TCP, or UDP other than HSRP: plain data. Only the two layers' tags are
-    /// read (the compiler still copies the transport enum to get its tag: ~45 instructions).
-    @inline(__always)
-    private static func isTCPOrPlainUDP(_ transport: borrowing TransportLayer, _ application: borrowing ApplicationLayer) -> Bool {
-        switch transport {
-        case .tcp: return true
-        case .udp:
-            switch application {
-            case .hsrp: return false
-            default: return true
-            }
-        default: return false
         }
     }
 
@@ -661,7 +648,7 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
     /// target? Only frames from a waiting requester's MAC get past the first lookup.
     @inline(never)
     private func observeData(_ observation: Observation, state: AnalysisState) {
-        guard let source = observation.packet.sourceMAC, dataWatchMask & Self.watchBit(source) != 0,
+        guard let source = observation.sourceMAC, dataWatchMask & Self.watchBit(source) != 0,
             dataWatchers[source] != nil
         else { return }
         let packet = observation.packet
