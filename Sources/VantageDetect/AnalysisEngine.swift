@@ -57,8 +57,13 @@ public final class AnalysisEngine {
         {
             state.virtualIPs.observe(observation)
         }
-        // A detector hears the frame when it wants the frame's class, or any frame with a claim.
-        let heard = events.hasClaim ? interest.union(.neighborClaim) : interest
+        // A detector hears the frame when it wants the frame's class, or any frame with a claim,
+        // or a data frame with any neighbor event.
+        var heard = interest
+        if !events.isEmpty {
+            if events.hasClaim { heard.insert(.neighborClaim) }
+            if interest.contains(.ipData) { heard.insert(.dataPlaneEvent) }
+        }
         stateReference._withUnsafeGuaranteedRef { state in
             sinkReference._withUnsafeGuaranteedRef { sink in
                 routes.forEach(heard) { $0.observe(observation, state: state, sink: sink) }

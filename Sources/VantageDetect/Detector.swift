@@ -45,6 +45,11 @@ public struct ObservationInterest: OptionSet, Sendable, Hashable {
     public static let tcp = ObservationInterest(rawValue: 1 << 6)
     /// UDP datagrams (always together with ``ipData``): heartbeats.
     public static let udp = ObservationInterest(rawValue: 1 << 7)
+    /// An IP data frame (the ``ipData`` class) after which the ``NeighborTable`` reports an event
+    /// (``NeighborTable/events``: a claim, a frame to a former owner or switching MACs, a former
+    /// owner still sending), so a detector that only reacts to those events on the data plane is
+    /// not called on every other IP frame.
+    public static let dataPlaneEvent = ObservationInterest(rawValue: 1 << 8)
     /// Everything.
     public static let all = ObservationInterest(rawValue: .max)
 

@@ -81,7 +81,8 @@ private final class RecordingDetector: Detector {
 }
 
 @Suite struct EngineRoutingTests {
-    /// Each detector hears exactly the frames of its classes, in order: TCP, UDP, ARP, claims.
+    /// Each detector hears exactly the frames of its classes, in order: TCP, UDP, ARP, claims,
+    /// data frames with a neighbor event.
     @Test func detectorsHearTheirClassesOnly() {
         var timeline = Timeline()
         let client = F.client
@@ -92,6 +93,9 @@ private final class RecordingDetector: Detector {
         timeline.add(FrameBuilder.icmpEchoRequest(from: client, to: server), at: 0.4)  // 4
         timeline.add(FrameBuilder.vrrpAdvert(vrid: 7, addresses: [F.vip], from: server.ip, sourceMAC: server.mac), at: 0.5)  // 5
         timeline.add(FrameBuilder.tcp(from: (server.mac, server.ip, 443), to: (client.mac, client.ip, 40000), flags: [.syn, .ack]), at: 0.6)  // 6
+        // The client's address moves to another MAC; the server keeps sending to the old one.
+        timeline.add(FrameBuilder.gratuitousARP(from: F.client2.mac, ip: client.ip), at: 0.7)  // 7
+        timeline.add(FrameBuilder.tcp(from: (server.mac, server.ip, 443), to: (client.mac, client.ip, 40000), flags: [.ack]), at: 0.8)  // 8
         let tcp = RecordingDetector(.tcp)
         let udp = RecordingDetector(.udp)
         let data = RecordingDetector(.ipData)
@@ -99,17 +103,19 @@ private final class RecordingDetector: Detector {
         let claims = RecordingDetector(.neighborClaim)
         let redundancy = RecordingDetector(.redundancy)
         let everything = RecordingDetector(.all)
-        let detectors: [any Detector] = [tcp, udp, data, arp, claims, redundancy, everything]
+        let dataEvents = RecordingDetector(.dataPlaneEvent)
+        let detectors: [any Detector] = [tcp, udp, data, arp, claims, redundancy, everything, dataEvents]
         for feed: Timeline.Feed in [.direct, .pipeline(threaded: true, batchSize: 2, batchCount: 2)] {
             for detector in detectors { (detector as? RecordingDetector)?.heard = [] }
             _ = timeline.findings(detectors: detectors, feed: feed)
-            #expect(tcp.heard == [2, 6])
+            #expect(tcp.heard == [2, 6, 8])
             #expect(udp.heard == [3])
-            #expect(data.heard == [2, 3, 4, 6])
-            #expect(arp.heard == [1])
-            #expect(claims.heard == [1], "the ARP request claims the client's address")
+            #expect(data.heard == [2, 3, 4, 6, 8])
+            #expect(arp.heard == [1, 7])
+            #expect(claims.heard == [1, 7], "the ARP request and the gratuitous ARP claim the client's address")
             #expect(redundancy.heard == [5])
-            #expect(everything.heard == [1, 2, 3, 4, 5, 6])
+            #expect(everything.heard == [1, 2, 3, 4, 5, 6, 7, 8])
+            #expect(dataEvents.heard == [8], "only the frame to the client's former MAC is a data frame with an event")
         }
     }
 }
