@@ -137,14 +137,26 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
 
     public func observe(_ observation: Observation, state: AnalysisState, sink: FindingSink) {
         let vips = state.virtualIPs
-        guard !vips.isEmpty, let destination = observation.ipDestination?.ipv4, let source = observation.ipSource?.ipv4
+        guard !vips.isEmpty, let destination = observation.ipDestination?.ipv4 else { return }
+        // One lookup tells a VIP from an on-link address: a frame to an on-link address that is
+        // not a VIP (nearly every frame) is never stray, and ends here.
+        let role = vips.role(of: destination, vlan: observation.vlan)
+        guard role.vipGroup != nil || !role.isOnLink else { return }
+        observeCandidate(observation, destination: destination, role: role, state: state, sink: sink)
+    }
+
+    /// A frame to a VIP, or to an off-link address (routed, perhaps via the VIP).
+    @inline(never)
+    private func observeCandidate(
+        _ observation: Observation, destination: IPv4Address, role: AddressRole, state: AnalysisState, sink: FindingSink
+    ) {
+        let vips = state.virtualIPs
+        guard let source = observation.ipSource?.ipv4, !destination.isMulticast, destination != .broadcast,
+            ignored.isEmpty || !ignored.contains(source)
         else { return }
-        guard !destination.isMulticast, destination != .broadcast, ignored.isEmpty || !ignored.contains(source) else { return }
         let vlan = observation.vlan
         let time = observation.time
         let destinationMAC = observation.destinationMAC
-        // One lookup tells a VIP from an on-link address (the common case, which ends here).
-        let role = vips.role(of: destination, vlan: vlan)
 
         if let groupIndex = role.vipGroup {
             let group = vips.groups[groupIndex]
