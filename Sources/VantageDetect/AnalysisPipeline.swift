@@ -28,6 +28,8 @@ public final class AnalysisPipeline: @unchecked Sendable {
     public let batchSize: Int
     /// Batches in the ring (one being filled, the rest in flight or free).
     public let batchCount: Int
+    /// Finished batches the engine thread gives back at once (a quarter of the ring).
+    private let releaseGroup: Int
 
     private let engine: AnalysisEngine
     private let threaded: Bool
@@ -45,15 +47,17 @@ public final class AnalysisPipeline: @unchecked Sendable {
     private var finished = false
 
     /// A pipeline into `engine`, on a second thread when `threaded`, through a ring of
-    /// `batchCount` (at least 2) batches of `batchSize` observations. The defaults keep the ring
-    /// (about 0.6 MB) within a core's L2 cache and hand over a batch every 512 frames.
-    public init(engine: AnalysisEngine, threaded: Bool, batchSize: Int = 512, batchCount: Int = 6) {
+    /// `batchCount` (at least 2) batches of `batchSize` observations. The defaults (32 × 512
+    /// observations of 624 bytes, 10 MB) hold a few milliseconds of the engine's work, so that
+    /// the engine keeps running while a descheduled producer waits for a CPU on a busy machine.
+    public init(engine: AnalysisEngine, threaded: Bool, batchSize: Int = 512, batchCount: Int = 32) {
         let size = max(1, batchSize)
         let count = max(2, batchCount)
         self.engine = engine
         self.threaded = threaded
         self.batchSize = size
         self.batchCount = count
+        releaseGroup = max(1, count / 4)
         let total = threaded ? count * size : 1
         capacity = total
         storage = .allocate(capacity: total)
@@ -114,18 +118,35 @@ public final class AnalysisPipeline: @unchecked Sendable {
     }
 
     /// The engine thread: batches in ring order until the last.
+    ///
+    /// Finished batches go back to the producer `releaseGroup` at a time, so that a producer
+    /// waiting for room (the engine is the slower side) wakes once per group instead of once per
+    /// batch: on a busy machine each wake-up can wait milliseconds for a CPU. Before it would
+    /// sleep on an empty ring, the engine gives back everything it holds, so neither side can
+    /// wait for the other forever.
     private func runEngine() {
         var index = 0
+        var held = 0
         while true {
-            full.wait()
+            if full.wait(timeout: .now()) == .timedOut {
+                release(&held)
+                full.wait()
+            }
             let start = storage + index * batchSize
             for offset in 0..<counts[index] { engine.observe(start[offset]) }
             if lasts[index] {
                 done.signal()
                 return
             }
-            empty.signal()
+            held += 1
+            if held >= releaseGroup { release(&held) }
             index = index + 1 == batchCount ? 0 : index + 1
         }
+    }
+
+    /// Gives `held` finished batches back to the producer.
+    private func release(_ held: inout Int) {
+        for _ in 0..<held { empty.signal() }
+        held = 0
     }
 }

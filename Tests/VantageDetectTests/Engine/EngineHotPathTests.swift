@@ -61,7 +61,8 @@ private final class RecordingDetector: Detector {
             .pipeline(threaded: false, batchSize: 1, batchCount: 2),
             .pipeline(threaded: true, batchSize: 7, batchCount: 3),
             .pipeline(threaded: true, batchSize: 1, batchCount: 2),
-            .pipeline(threaded: true, batchSize: 512, batchCount: 6),
+            .pipeline(threaded: true, batchSize: 3, batchCount: 9),
+            .pipeline(threaded: true, batchSize: 512, batchCount: 32),
         ]
         for feed in feeds {
             let piped = timeline.findings(feed: feed).map(signature)
