@@ -73,7 +73,7 @@ struct AnalyzeCommand: ParsableCommand {
         var decoder = session.decoder
         var progress = ProgressMeter(totalBytes: session.merged.totalFileBytes)
         // Frames are decoded in place into the pipeline's slots (no per-frame copy of the layers);
-        // the engine runs on a second core unless there is none (or VANTAGE_PIPELINE=0).
+        // the engine runs on a second core when one is free (see `useEngineThread`).
         let pipeline = AnalysisPipeline(engine: engine, threaded: Self.useEngineThread)
         let fed = try Self.feed(&session, decoder: &decoder, into: pipeline, progress: &progress)
         progress.finish()
@@ -161,10 +161,24 @@ struct AnalyzeCommand: ParsableCommand {
         return fed
     }
 
-    /// Whether the engine runs on its own thread: with more than one CPU, unless the environment
-    /// sets `VANTAGE_PIPELINE=0` (one thread, e.g. to measure the engine alone).
+    /// Whether the engine runs on its own thread. It does when a second CPU is likely free: more
+    /// than one CPU, and a 1-minute load average below their number less one half (under 1.5 on
+    /// two CPUs: one busy process, such as this one run before, still leaves a CPU free). On a
+    /// machine already busy, a second thread cannot run beside the first, and handing frames
+    /// between cores then only adds work (the findings are the same either way).
+    /// `VANTAGE_PIPELINE=1` forces the thread (with more than one CPU), `VANTAGE_PIPELINE=0`
+    /// forbids it.
     static var useEngineThread: Bool {
-        ProcessInfo.processInfo.activeProcessorCount > 1 && ProcessInfo.processInfo.environment["VANTAGE_PIPELINE"] != "0"
+        let processors = ProcessInfo.processInfo.activeProcessorCount
+        guard processors > 1 else { return false }
+        switch ProcessInfo.processInfo.environment["VANTAGE_PIPELINE"] {
+        case "0": return false
+        case "1": return true
+        default:
+            var load = [Double](repeating: 0, count: 1)
+            guard getloadavg(&load, 1) == 1 else { return true }
+            return load[0] < Double(processors) - 0.5
+        }
     }
 
     private func render(_ findings: [ReportedFinding], frames: Int, names: [String], span: (Timestamp, Timestamp)?) throws {
