@@ -30,9 +30,9 @@ build: deps
 	$(SWIFT) build -c $(CONFIG) --product vantage
 
 demo: build
-	@echo "== vantage analyze $(DEMO_CAPTURES)"
-	@$(BIN) analyze $(DEMO_CAPTURES) || [ $$? -eq 1 ]
-	@echo "== vantage decode -f 'vrrp or arp' (first 12 frames)"
+	@Examples/analyze-all.sh $(CURDIR)/$(BIN)
+	@echo
+	@echo "== vantage decode -c 12 -f 'vrrp or arp' $(DEMO_CAPTURES)"
 	@$(BIN) decode -c 12 -f 'vrrp or arp' $(DEMO_CAPTURES)
 
 unit-tests: deps
@@ -56,8 +56,14 @@ fuzz-smoke: deps
 bench: deps
 	Benchmarks/bench.sh
 
-examples: build
+# Examples/: the keepalived capture the tests use (record.sh), and the incident scenarios'
+# captures (a scenario that passes with VT_EXPORT_DIR set copies them and lists them in
+# Examples/incidents.tsv).
+EXAMPLE_SCENARIOS ?= 000-arp-replies-lost 001-* 002-nlb-host-header 002-nlb-member-conflict 003-* 004-ip-reuse
+examples: deps
+	$(SWIFT) build --product vantage
 	Examples/record.sh
+	VT_EXPORT_DIR=$(CURDIR)/Examples VANTAGE=$(CURDIR)/$(DEBUG_BIN) Scenarios/run-all.sh $(EXAMPLE_SCENARIOS)
 
 # docs/comparison.md: arpwatch and tshark next to Vantage on the bundled captures.
 compare: build

@@ -61,6 +61,7 @@ vt_verify "server capture: >= 3 requests from $GW in and >= 3 replies out after 
 cat >"$VT_TMP/spec.json" <<JSON
 {
   "scenario": "$VT_NAME",
+  "title": "Seed 000: an HA gateway's ARP entry for a server stuck <incomplete>: the server's ARP replies are lost in the switch",
   "captures": {"gateway": "$VT_TMP/gateway.pcap", "server": "$VT_TMP/server.pcap"},
   "save_findings": "$VT_TMP/findings.jsonl",
   "expect_exit": 1,

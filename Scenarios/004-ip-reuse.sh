@@ -19,6 +19,11 @@
 #                carry its ARP to the server (nftables bridge rule p-new -> p-server).
 source "$(dirname "$0")/lib.sh"
 VARIANT=${VT_004_VARIANT:-}
+if [ "$VARIANT" = gateway-arp ]; then
+  TITLE="Seed 004 (cloud variant): the new instance ARPs only for its gateway; the server still holds the old MAC"
+else
+  TITLE="Seed 004: a new instance reuses an IP without announcing it; the server keeps the old MAC and sends its SYN-ACKs there"
+fi
 vt_scenario "004-ip-reuse${VARIANT:+-$VARIANT}"
 
 NET=10.40.4
@@ -99,6 +104,7 @@ fi
 cat >"$VT_TMP/spec.json" <<JSON
 {
   "scenario": "$VT_NAME",
+  "title": "$TITLE",
   "captures": {"server": "$VT_TMP/server.pcap", "newclient": "$VT_TMP/newclient.pcap"},
   "save_findings": "$VT_TMP/findings.jsonl",
   "expect_exit": 1,

@@ -12,6 +12,7 @@ after printing SKIP lines).
 The spec (JSON, written by the scenario script with the real addresses and times):
 
   scenario       name used in the output lines
+  title          one line saying what the scenario shows (used when it is exported as an example)
   captures       {"vantage name": "file.pcap", ...}, passed as name=file in this order
   vantage_args   extra arguments for `vantage analyze` (optional)
   expect_exit    expected exit code of `vantage analyze` (1 when a finding >= warning is expected)
@@ -36,11 +37,16 @@ A matcher holds any of:
   evidence       list of {"vantage": name (optional), "match": frame predicate, "min": n}:
                  at least n evidence items point at frames that satisfy the predicate
   caused_by      name of a required matcher: the finding's caused_by must hold that finding's id
+  details        {"key.sub": want, ...}: the finding's details at each dotted path equal want
+                 (strings case-insensitive), or, when want is [lo, hi], a number within it
+
+With VT_EXPORT_DIR set, a scenario that passes copies its captures there as
+SCENARIO-VANTAGE.pcap and records them in VT_EXPORT_DIR/incidents.tsv (`make examples`).
 
 Frame predicates (all given keys must hold): mac_src, mac_dst (mac_dst needs an Ethernet
 capture; mac_src in a Linux cooked capture is the link-layer address field), arp_op
 ("request"/"reply"), arp_sha, arp_spa, arp_tha, arp_tpa, ip_src, ip_dst, proto ("tcp",
-"icmp", "udp", "arp"), tcp_flags (set of S, A, F, R, P: exact match on those five),
+"icmp", "udp", "arp", "vrrp", "carp"), tcp_flags (set of S, A, F, R, P: exact match on those five),
 direction ("in"/"out", cooked captures only).
 """
 import json
@@ -98,6 +104,13 @@ def parse_l3(frame, ethertype, off, out):
             out["sport"], out["dport"] = struct.unpack_from(">HH", frame, t)
         elif proto == 1 and len(frame) >= t + 1:
             out["icmp_type"] = frame[t]
+        elif proto == 112 and len(frame) >= t + 4:
+            # CARP and VRRPv2 share protocol 112 and first octet 0x21; CARP is 36 octets with
+            # authlen 7 (protocols.md 4.2).
+            total = struct.unpack_from(">H", frame, off + 2)[0]
+            if frame[t] == 0x21 and frame[t + 3] == 7 and total - ihl == 36:
+                out["proto"] = "carp"
+            out["ttl"] = frame[off + 8]
     elif ethertype == 0x86DD and len(frame) >= off + 40:
         out["proto"] = "ipv6"
     return out
@@ -248,6 +261,15 @@ class Checker:
                 out.append("evidence has %d frame(s)%s with %s (want >= %d)"
                            % (n, " at " + ev["vantage"] if "vantage" in ev else "",
                               json.dumps(ev["match"]), ev.get("min", 1)))
+        for path, want in m.get("details", {}).items():
+            have = f.get("details", {})
+            for part in path.split("."):
+                have = have.get(part) if isinstance(have, dict) else None
+            if isinstance(want, list) and len(want) == 2:
+                if not isinstance(have, (int, float)) or not want[0] <= have <= want[1]:
+                    out.append("details.%s = %s, not within [%s, %s]" % (path, have, want[0], want[1]))
+            elif str(have).lower() != str(want).lower():
+                out.append("details.%s = %s, not %s" % (path, have, want))
         if "caused_by" in m:
             want = ids_by_name.get(m["caused_by"])
             if not want or not set(want) & set(f.get("caused_by", [])):
@@ -328,6 +350,13 @@ class Checker:
         problems = []
         ids = set()
         names = set(self.spec["captures"])
+        # Evidence times are on the clock-aligned timeline: a vantage point that Vantage shifted
+        # (capture.clock_offset, details.offset_ms) is compared at raw time + that offset.
+        shift = {}
+        for f in findings:
+            d = f.get("details") or {}
+            if f.get("kind") == "capture.clock_offset" and d.get("aligned") and isinstance(d.get("offset_ms"), (int, float)):
+                shift[d.get("vantage")] = d["offset_ms"] / 1000.0
         for f in findings:
             fid = f.get("id")
             for field, typ in REQUIRED_FIELDS.items():
@@ -353,7 +382,8 @@ class Checker:
                 if frame is None:
                     problems.append("%s: evidence %s/%s is not a frame of the captures"
                                     % (fid, item.get("vantage"), item.get("frame")))
-                elif not isinstance(item.get("time"), (int, float)) or abs(item["time"] - frame["time"]) > 0.05:
+                elif not isinstance(item.get("time"), (int, float)) \
+                        or abs(item["time"] - frame["time"] - shift.get(item.get("vantage"), 0.0)) > 0.05:
                     problems.append("%s: evidence %s/%s time %s, frame time %.6f"
                                     % (fid, item.get("vantage"), item.get("frame"), item.get("time"), frame["time"]))
         for f in findings:
@@ -384,9 +414,35 @@ def describe_matcher(m):
     for ev in m.get("evidence", []):
         parts.append("evidence %s%s" % (ev.get("vantage", "") + ":" if "vantage" in ev else "",
                                         ",".join("%s=%s" % kv for kv in ev["match"].items())))
+    for path, want in m.get("details", {}).items():
+        parts.append("details.%s=%s" % (path, want))
     if "caused_by" in m:
         parts.append("caused_by %s" % m["caused_by"])
     return " ".join(parts)
+
+
+def export_example(spec, directory):
+    """Copies a passing scenario's captures into `directory` and records them in incidents.tsv
+    (one line per scenario: id, title, captures as NAME=FILE), replacing the scenario's old line."""
+    import shutil
+    name = spec["scenario"]
+    captures = []
+    for vantage, path in spec["captures"].items():
+        target = "%s-%s.pcap" % (name, vantage)
+        shutil.copyfile(path, os.path.join(directory, target))
+        captures.append("%s=%s" % (vantage, target))
+        size = os.path.getsize(path)
+        if size > 2_000_000:
+            print("  note: %s is %.1f MB, large for a bundled example" % (target, size / 1e6), flush=True)
+    index = os.path.join(directory, "incidents.tsv")
+    lines = open(index).read().splitlines() if os.path.exists(index) else []
+    lines = [line for line in lines if not line.startswith(name + "\t")]
+    lines.append("\t".join([name, spec.get("title", name), " ".join(captures)]))
+    header = [line for line in lines if line.startswith("#")]
+    body = sorted(line for line in lines if not line.startswith("#"))
+    with open(index, "w") as f:
+        f.write("\n".join(header + body) + "\n")
+    print("  exported %s to %s" % (" ".join(captures), directory), flush=True)
 
 
 def main(argv):
@@ -427,7 +483,11 @@ def main(argv):
                 f.write(run.stdout)
         lines, code = run.stdout.splitlines(), run.returncode
     checker.judge(lines, code)
-    return 1 if checker.failures else 0
+    if checker.failures:
+        return 1
+    if os.environ.get("VT_EXPORT_DIR") and "--findings" not in argv:
+        export_example(spec, os.environ["VT_EXPORT_DIR"])
+    return 0
 
 
 if __name__ == "__main__":

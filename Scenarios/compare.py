@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Runs arpwatch (-r), tshark (-q -z expert) and Vantage on the bundled incident captures and
 writes docs/comparison.md: per incident, what each tool reports, in its own words, counted.
+It also refreshes Vantage's text report on each incident in README.md, between the markers
+`<!-- vantage-output: ID -->` and `<!-- /vantage-output -->` (the prose around them is written
+by hand).
 
-Usage: Scenarios/compare.py [--vantage PATH] [--out docs/comparison.md]
+Usage: Scenarios/compare.py [--vantage PATH] [--out docs/comparison.md] [--readme README.md]
 The incidents are listed in Examples/incidents.tsv.
 """
 import argparse, collections, json, os, re, subprocess, sys, tempfile
@@ -31,6 +34,20 @@ def arpwatch(path):
     return subjects, problems, code
 
 
+LINK_TYPES = {1: "Ethernet", 101: "raw IP", 113: "Linux cooked v1", 276: "Linux cooked v2"}
+
+
+def link_type(path):
+    """The link type name of a classic pcap file (None for pcapng or unknown)."""
+    with open(path, "rb") as capture:
+        header = capture.read(24)
+    if len(header) < 24 or header[:4] not in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
+        return None
+    order = "little" if header[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else "big"
+    value = int.from_bytes(header[20:24], order) & 0x0FFFFFFF
+    return LINK_TYPES.get(value, "link type %d" % value)
+
+
 def tshark_expert(path):
     """tshark's expert summary for one capture: list of (severity, count, protocol, summary)."""
     code, out, err = run(["tshark", "-q", "-z", "expert", "-r", path])
@@ -52,11 +69,45 @@ def vantage(binary, captures):
     return findings, code, err.strip()
 
 
+def vantage_text(binary, captures):
+    """Vantage's text report on one incident, as a user sees it (no colour), paths relative."""
+    env = dict(os.environ, NO_COLOR="1")
+    done = subprocess.run([binary, "analyze", *captures], capture_output=True, text=True,
+                          timeout=300, cwd=os.path.join(ROOT, "Examples"), env=env)
+    return done.stdout.rstrip("\n"), done.returncode
+
+
+def refresh_readme(path, reports):
+    """Replaces the body of every `<!-- vantage-output: ID -->` block in `path` with the report
+    of incident ID; returns the ids it refreshed and those it does not know."""
+    text = open(path).read()
+    pattern = re.compile(r"(<!-- vantage-output: (\S+) -->\n)(.*?)(<!-- /vantage-output -->)", re.S)
+    refreshed, unknown = [], []
+
+    def block(match):
+        ident = match.group(2)
+        if ident not in reports:
+            unknown.append(ident)
+            return match.group(0)
+        report, code = reports[ident]
+        refreshed.append(ident)
+        command = "vantage analyze " + " ".join(reports[ident + "/captures"])
+        return (match.group(1) + "```text\n$ " + command + "\n" + report
+                + "\n$ echo $?\n%d\n```\n" % code + match.group(4))
+
+    text = pattern.sub(block, text)
+    with open(path, "w") as out:
+        out.write(text)
+    return refreshed, unknown
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--vantage", default=os.path.join(ROOT, ".build/release/vantage"))
     parser.add_argument("--out", default=os.path.join(ROOT, "docs/comparison.md"))
+    parser.add_argument("--readme", default=os.path.join(ROOT, "README.md"))
     args = parser.parse_args()
+    args.vantage = os.path.abspath(args.vantage)
     incidents = []
     with open(os.path.join(ROOT, "Examples/incidents.tsv")) as manifest:
         for line in manifest:
@@ -78,7 +129,10 @@ def main():
         "messages, in its own words.",
         "",
     ]
+    reports = {}
     for ident, title, captures in incidents:
+        reports[ident] = vantage_text(args.vantage, captures)
+        reports[ident + "/captures"] = captures
         lines += [f"## {title}", "", f"Captures: {', '.join('`' + c + '`' for c in captures)}", ""]
         paths = []
         for capture in captures:
@@ -89,7 +143,12 @@ def main():
             subjects, problems, code = arpwatch(path)
             said = ", ".join(f"{count}× \"{subject}\"" for subject, count in subjects.most_common())
             if not said:
-                said = f"nothing (exit {code}: it did not read the capture)" if code else "nothing"
+                kind = link_type(path)
+                said = "nothing"
+                if code:
+                    said = f"nothing: exit {code} without a message"
+                    if kind and kind != "Ethernet":
+                        said += f" (a {kind} capture; arpwatch reads Ethernet only)"
             if problems:
                 said += "; " + "; ".join(f"\"{p}\"" for p in problems[:2])
             lines.append(f"| arpwatch `-r` ({name}) | {said} |")
@@ -110,6 +169,10 @@ def main():
     with open(args.out, "w") as out:
         out.write("\n".join(lines))
     print(f"wrote {args.out}")
+    refreshed, unknown = refresh_readme(args.readme, reports)
+    print(f"refreshed Vantage's output for {', '.join(refreshed) or 'no incident'} in {args.readme}")
+    if unknown:
+        print(f"README blocks for unknown incidents left as they were: {', '.join(unknown)}", file=sys.stderr)
 
 
 if __name__ == "__main__":

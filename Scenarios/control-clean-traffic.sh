@@ -70,6 +70,7 @@ vt_verify "captures hold ARP requests and replies, IPv4, IPv6 ND and the announc
 cat >"$VT_TMP/spec.json" <<JSON
 {
   "scenario": "$VT_NAME",
+  "title": "Control: ordinary traffic (ARP, NDP, HTTP, TCP, ping) with no fault",
   "captures": {"c1": "$VT_TMP/c1.pcap", "web": "$VT_TMP/web.pcap", "db": "$VT_TMP/db.pcap"},
   "save_findings": "$VT_TMP/findings.jsonl",
   "expect_exit": 0,

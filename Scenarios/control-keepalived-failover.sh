@@ -76,6 +76,7 @@ vt_verify "client1 capture: echo replies from $VIP via gw1 before and via gw2 af
 cat >"$VT_TMP/spec.json" <<JSON
 {
   "scenario": "$VT_NAME",
+  "title": "Control: a normal keepalived failover with gratuitous ARP",
   "captures": {"client1": "$VT_TMP/client1.pcap", "gw2": "$VT_TMP/gw2.pcap", "gw1": "$VT_TMP/gw1.pcap"},
   "save_findings": "$VT_TMP/findings.jsonl",
   "expect_exit": 0,

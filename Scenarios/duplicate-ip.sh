@@ -51,6 +51,7 @@ vt_verify "h2 capture: h2 answered ARP for $DUP" vt_frames_at_least 3 h2 "outbou
 cat >"$VT_TMP/spec.json" <<JSON
 {
   "scenario": "$VT_NAME",
+  "title": "Two hosts configured with one IP address, both answering ARP",
   "captures": {"asker": "$VT_TMP/asker.pcap", "h2": "$VT_TMP/h2.pcap"},
   "save_findings": "$VT_TMP/findings.jsonl",
   "expect_exit": 1,

@@ -54,6 +54,12 @@ public struct MergedCapture: Sendable {
     private let slots: [Int]
     /// Nanoseconds added to each vantage's timestamps before ordering.
     public private(set) var offsetNanoseconds: [Int64]
+    /// Per vantage: clock drift to undo, in ns of correction per ns of the vantage's own time
+    /// (1e-6 = 1 ppm), and the vantage time (ns) at which the correction is `offsetNanoseconds`.
+    /// Applied in merges of two or more files only (one file has nothing to line up with).
+    public private(set) var drifts: [(rate: Double, origin: Int64)]
+    /// Whether any vantage has a drift to undo (keeps the common path to one add).
+    private var hasDrift = false
     /// Vantage points dropped because of an error, in the order they failed.
     public private(set) var stops: [VantageStop] = []
     /// The vantage whose record `next()` returned last.
@@ -87,6 +93,7 @@ public struct MergedCapture: Sendable {
             return offsetNanoseconds[index]
         }
         self.keys = Array(repeating: 0, count: readers.count)
+        self.drifts = Array(repeating: (0, 0), count: readers.count)
     }
 
     /// Merges of at most this many files read each one ahead on its own thread (about 4 MB of
@@ -99,6 +106,7 @@ public struct MergedCapture: Sendable {
         self.vantagePoints = vantagePoints
         self.offsetNanoseconds = Array(repeating: 0, count: vantagePoints.count)
         self.keys = Array(repeating: 0, count: vantagePoints.count)
+        self.drifts = Array(repeating: (0, 0), count: vantagePoints.count)
         var live: [CaptureReader] = []
         var slots: [Int] = []
         var stops: [VantageStop] = []
@@ -136,6 +144,26 @@ public struct MergedCapture: Sendable {
             heap.remove(at: position)
             push(vantage)
         }
+    }
+
+    /// Sets the clock correction of one vantage: `offset + drift × (t − origin)` nanoseconds are
+    /// added to each of its timestamps `t` (ns). Call before the first `next()`; a merge of one
+    /// file applies the offset only.
+    public mutating func setClockCorrection(offset: Int64, drift: Double, origin: Int64, forVantage vantage: Int) {
+        guard drifts.indices.contains(vantage) else { return }
+        drifts[vantage] = (drift.isFinite ? drift : 0, origin)
+        hasDrift = drifts.contains { $0.rate != 0 }
+        setOffset(offset, forVantage: vantage)
+    }
+
+    /// A timestamp of `vantage` on the merged timeline.
+    @inline(__always)
+    private func shifted(_ nanoseconds: Int64, vantage: Int) -> Int64 {
+        let key = Timestamp.saturatingAdd(nanoseconds, offsetNanoseconds[vantage])
+        guard hasDrift else { return key }
+        let drift = drifts[vantage]
+        guard drift.rate != 0 else { return key }
+        return Timestamp.saturatingAdd(key, Int64((drift.rate * Double(nanoseconds &- drift.origin)).rounded()))
     }
 
     /// Moves to the next record of the merged timeline and returns its vantage index; nil when
@@ -227,8 +255,7 @@ public struct MergedCapture: Sendable {
         guard slot >= 0 else { return }
         do {
             if try live[slot].advance() {
-                keys[vantage] = Timestamp.saturatingAdd(
-                    live[slot].current.timestamp.nanoseconds, offsetNanoseconds[vantage])
+                keys[vantage] = shifted(live[slot].current.timestamp.nanoseconds, vantage: vantage)
                 push(vantage)
             }
         } catch {

@@ -1,3 +1,4 @@
+import VantageState
 import VantageWire
 
 /// Tunables and allow-lists for one analysis run (built-in defaults, overridden by `--config`).
@@ -15,6 +16,9 @@ public struct AnalysisConfiguration: Sendable {
     public var nlbClusterIPs: Set<IPv4Address> = []
     /// Addresses to leave out of every finding (e.g. a scanner's own address).
     public var ignoredIPs: Set<IPv4Address> = []
+    /// Heartbeat streams declared by the user (`--heartbeat udp/PORT[@INTERVAL]`, `heartbeats:`),
+    /// watched besides the well-known cluster ports.
+    public var heartbeats: [HeartbeatDeclaration] = []
 
     /// The built-in configuration.
     public init() {}

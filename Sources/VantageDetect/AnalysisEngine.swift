@@ -47,6 +47,9 @@ public final class AnalysisEngine {
             ticking = true
             nextTick = time + Self.tickInterval
         }
+        if let identity = observation.identity, let sightings = state.sightings {
+            sightings.record(identity, reference: observation.reference, destinationMAC: observation.destinationMAC)
+        }
         let events = neighbors._withUnsafeGuaranteedRef { $0.observe(observation) }
         let shape = observation.shape
         let interest = ObservationInterest.of(shape)
@@ -57,6 +60,8 @@ public final class AnalysisEngine {
         {
             state.virtualIPs.observe(observation)
         }
+        // Windows NLB clusters need heartbeats and ARP only.
+        if interest == .nlb || interest == .arp { state.nlbClusters.observe(observation) }
         // A detector hears the frame when it wants the frame's class, or any frame with a claim,
         // or a data frame with any neighbor event.
         var heard = interest
@@ -77,6 +82,12 @@ public final class AnalysisEngine {
         state.virtualIPs.advance(to: time)
         for detector in detectors { detector.advance(to: time, state: state, sink: sink) }
         nextTick = time + Self.tickInterval
+    }
+
+    /// Adds a finding made outside the detectors (e.g. `capture.clock_offset` from the clock
+    /// pre-pass); it is suppressed and ordered like the others.
+    public func report(_ finding: Finding) {
+        sink.emit(finding)
     }
 
     /// Closes every open episode and returns the findings, suppressed kinds removed, ordered by

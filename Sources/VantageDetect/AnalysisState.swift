@@ -11,6 +11,10 @@ public final class AnalysisState {
     public let neighbors: NeighborTable
     /// VRRP / CARP / HSRP groups: who should own each virtual IP, and when.
     public let virtualIPs: VirtualIPGroups
+    /// Windows NLB clusters: cluster IPs, modes and members (heartbeats and ARP).
+    public let nlbClusters: NLBClusters
+    /// Where recent frames were seen (frame journeys); only with two or more vantage points.
+    public let sightings: FrameSightings?
     /// Time of the latest observation.
     public internal(set) var now: Timestamp = .zero
 
@@ -21,7 +25,12 @@ public final class AnalysisState {
         self.neighbors = NeighborTable(
             limits: TableSaturationDetector.limits(configuration), dataPlane: NeighborMovedDetector.dataPlaneRules(configuration))
         self.virtualIPs = VirtualIPGroups()
+        self.nlbClusters = NLBClusters()
+        self.sightings = vantageNames.count >= 2 ? FrameSightings() : nil
     }
+
+    /// Whether observations should carry a ``FrameIdentity`` (two or more vantage points).
+    public var tracksJourneys: Bool { sightings != nil }
 
     /// The name of vantage point `index`.
     public func vantageName(_ index: Int) -> String {

@@ -7,7 +7,7 @@ public enum DetectorRegistry {
 
     /// Every finding kind Vantage can report, sorted by kind.
     public static var descriptions: [KindDescription] {
-        detectorTypes.flatMap { $0.descriptions }.sorted { $0.kind < $1.kind }
+        (detectorTypes.flatMap { $0.descriptions } + ClockOffsetReport.descriptions).sorted { $0.kind < $1.kind }
     }
 
     /// The detector types, in the order they run.
@@ -32,6 +32,17 @@ public enum DetectorRegistry {
             VIPFailoverWithoutGARPDetector.self,
             VIPTrafficToBackupDetector.self,
             // end vip.*
+            // nlb.* (Windows NLB: state NLBClusters)
+            NLBClusterDetector.self,
+            NLBMemberConflictDetector.self,
+            NLBUnicastFloodingDetector.self,
+            // end nlb.*
+            // health_check.* (HTTP health checks: own bounded request/response table)
+            HealthCheckDetector.self,
+            // end health_check.*
+            // heartbeat.* (cluster heartbeat streams: own stream table in the detector)
+            HeartbeatDetector.self,
+            // end heartbeat.*
         ]
     }
 }

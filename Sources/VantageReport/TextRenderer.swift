@@ -20,7 +20,9 @@ public struct TextRenderer {
     public func headline(_ findings: [ReportedFinding], frames: Int, vantageNames: [String], span: (Timestamp, Timestamp)?) -> String {
         var text = "Vantage read \(frames) frame\(frames == 1 ? "" : "s") from \(vantageNames.count) vantage point\(vantageNames.count == 1 ? "" : "s") (\(vantageNames.joined(separator: ", ")))"
         if let span {
-            text += ", \(span.0.description) to \(span.1.timeOfDay)Z (\(Self.duration(span.1 - span.0)))"
+            let (firstDay, lastDay) = (span.0.description.prefix(10), span.1.description.prefix(10))
+            let end = firstDay == lastDay ? span.1.timeOfDay : "\(lastDay) \(span.1.timeOfDay)"
+            text += ", \(firstDay) \(span.0.timeOfDay) to \(end) UTC (\(Self.duration(span.1 - span.0)))"
         }
         let counts = Severity.allCases.reversed().map { severity in
             (severity, findings.filter { $0.severity == severity }.count)

@@ -50,12 +50,16 @@ public struct Observation: Sendable {
     public private(set) var hopLimit: UInt8
     /// Length of the frame on the wire.
     public var originalLength: Int
+    /// The frame's identity across vantage points (``FrameIdentity``); set only when several
+    /// vantage points are analysed (nil otherwise, or for frames with neither ARP nor IP).
+    public var identity: FrameIdentity?
 
     /// An observation of `packet`, captured at `reference`.
-    public init(reference: FrameReference, packet: DecodedPacket, originalLength: Int) {
+    public init(reference: FrameReference, packet: DecodedPacket, originalLength: Int, identity: FrameIdentity? = nil) {
         self.reference = reference
         self.packet = packet
         self.originalLength = originalLength
+        self.identity = identity
         shape = packet.shape
         vlan = packet.vlanID ?? 0
         sourceMAC = packet.sourceMAC
@@ -72,14 +76,16 @@ public struct Observation: Sendable {
     }
 
     /// Decodes `frame` into this observation in place (no copy of the decoded layers), for the
-    /// frame at `reference` that was `originalLength` octets on the wire.
+    /// frame at `reference` that was `originalLength` octets on the wire, with its `identity`
+    /// across vantage points (``FrameIdentity``) when journeys are tracked.
     @inline(__always)
     public mutating func decode(
         _ frame: Span<UInt8>, linkType: LinkType, fcsLength: Int, with decoder: PacketDecoder, reference: FrameReference,
-        originalLength: Int
+        originalLength: Int, identity: FrameIdentity? = nil
     ) {
         self.reference = reference
         self.originalLength = originalLength
+        self.identity = identity
         shape = decoder.decode(frame, linkType: linkType, fcsLength: fcsLength, into: &packet)
         vlan = packet.vlanID ?? 0
         switch shape.link {

@@ -173,16 +173,24 @@ public final class VirtualIPGroups {
     /// The capture host of vantage `vantage`, as far as its own frames showed it.
     public func vantageHost(_ vantage: Int) -> VantageHost? { vantageHosts[vantage] }
 
-    /// Routers (group, router) that are the capture host of `vantage`.
+    /// Routers (group, router) that are the capture host of `vantage`. A vantage whose frames
+    /// point at several routers of one group gives none of that group: on links that do not pad
+    /// short frames (veth, VM-to-VM virtio) other hosts' adverts look like the capture host's
+    /// own, and the capture cannot say which router it was taken on.
     public func routers(atVantage vantage: Int) -> [(group: Int, router: Int)] {
         guard let host = vantageHosts[vantage] else { return [] }
         var found: [(Int, Int)] = []
         for (groupIndex, group) in groups.enumerated() {
+            var match: Int?
+            var ambiguous = false
             for (routerIndex, router) in group.routers.enumerated() {
                 let byMAC = router.ownMACs.contains { host.macs.contains($0) }
                 let byIP = router.address.ipv4.map { host.ips.contains($0) } ?? false
-                if byMAC || byIP { found.append((groupIndex, routerIndex)) }
+                guard byMAC || byIP else { continue }
+                if match != nil { ambiguous = true }
+                match = routerIndex
             }
+            if let match, !ambiguous { found.append((groupIndex, match)) }
         }
         return found
     }

@@ -39,7 +39,7 @@ import VantageWire
         // retransmitted SYN 1 s later), but the new owner's tenure starts at its first SYN.
         #expect(
             finding.summary.hasPrefix(
-                "10.0.0.5 sent 4 frames for 10.0.0.20 to the old MAC 02:00:00:00:00:01 (incl. the SYN-ACK at frames \(frames[0]), \(frames[1]), \(frames[2]) and \(frames[3])) for 7.0 s after it moved to 02:00:00:00:00:02 at frame \(seed.moveFrame)"),
+                "10.0.0.5 sent 4 frames for 10.0.0.20 to the old MAC 02:00:00:00:00:01 (incl. SYN-ACKs at frames \(frames[0]), \(frames[1]), \(frames[2]) and \(frames[3])) for 7.0 s after it moved to 02:00:00:00:00:02 at frame \(seed.moveFrame)"),
             "\(finding.summary)")
         #expect(finding.details["syn_ack_frames"] == .list(seed.staleSynAcks.map { .int($0) }))
         #expect(finding.details["sender"] == .string("10.0.0.5 (02:00:00:00:00:05)"))

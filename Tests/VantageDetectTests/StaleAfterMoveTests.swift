@@ -14,7 +14,7 @@ import VantageWire
         #expect(finding.severity == .critical, "never converged")
         let frames = seed.staleSynAcks.map(String.init)
         let expected =
-            "10.0.0.5 sent 4 frames for 10.0.0.20 to the old MAC 02:00:00:00:00:01 (incl. the SYN-ACK at frames \(frames[0]), \(frames[1]), \(frames[2]) and \(frames[3])) for 7.0 s after it moved to 02:00:00:00:00:02 at frame \(seed.moveFrame)"
+            "10.0.0.5 sent 4 frames for 10.0.0.20 to the old MAC 02:00:00:00:00:01 (incl. SYN-ACKs at frames \(frames[0]), \(frames[1]), \(frames[2]) and \(frames[3])) for 7.0 s after it moved to 02:00:00:00:00:02 at frame \(seed.moveFrame)"
         #expect(finding.summary.hasPrefix(expected), "\(finding.summary)")
         #expect(finding.summary.contains("it re-ARPed for 10.0.0.20 at frame \(seed.reARPs[0]) (unicast to 02:00:00:00:00:01)"))
         #expect(finding.summary.hasSuffix("and never converged in the capture"))

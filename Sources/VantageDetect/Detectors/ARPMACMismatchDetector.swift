@@ -9,6 +9,8 @@
 //    * Windows NLB unicast mode (protocols.md §6.1): SHA = cluster MAC 02:bf:a:b:c:d, frame source
 //      masked to 02:h:a:b:c:d; more generally any SHA in `VirtualMACRanges` (VRRP/CARP/HSRP/NLB);
 //    * a frame source masked for a configured NLB cluster IP;
+//    * any NLB cluster MAC of the sender IP (IGMP mode 01:00:5e:7f:c:d included), and the cluster
+//      IP of an NLB cluster seen on the wire (`NLBClusters`; nlb.member_conflict judges those);
 //    * SHA or frame source in the configuration's `knownVirtualMACs` or `proxyARPRouters`;
 //    * sender IPs in `ignoredIPs`.
 //  One finding per (VLAN, sender IP, sender MAC, frame source), with counts; reported when first
@@ -54,7 +56,7 @@ public final class ARPMACMismatchDetector: ConfigurableDetector {
                     + "being declared.",
                 rule: "Ethernet source != ARP sender hardware address, except Windows NLB unicast masking (frame "
                     + "source 02:h:a:b:c:d with sender 02:bf:a:b:c:d), any well-known virtual sender MAC "
-                    + "(VRRP/CARP/HSRP/NLB ranges), and MACs in allow.virtual_macs or allow.proxy_arp_routers. One "
+                    + "(VRRP/CARP/HSRP/NLB ranges), the sender IP's NLB IGMP-mode MAC 01:00:5e:7f:c:d, the cluster IPs of NLB clusters seen on the wire (nlb.member_conflict judges those), and MACs in allow.virtual_macs or allow.proxy_arp_routers. One "
                     + "finding per (VLAN, sender IP, sender MAC, frame source) with counts.",
                 severity: "warning",
                 remedies: "Find the port where the frame source MAC is learned (switch MAC table) and what runs "
@@ -104,8 +106,16 @@ public final class ARPMACMismatchDetector: ConfigurableDetector {
     }
 
     /// Whether something other than spoofing explains an ARP sender `sha` sent from `source`.
-    func isExplained(senderMAC sha: MACAddress, senderIP: IPv4Address, frameSource source: MACAddress) -> Bool {
+    func isExplained(
+        senderMAC sha: MACAddress, senderIP: IPv4Address, frameSource source: MACAddress, vlan: UInt16 = 0,
+        nlb: NLBClusters? = nil
+    ) -> Bool {
         if configuration.ignoredIPs.contains(senderIP) { return true }
+        // NLB: the sender MAC is the sender IP's own cluster MAC in any mode (IGMP mode maps the
+        // cluster IP to 01:00:5e:7f:c:d), or the sender IP is the cluster IP of a cluster seen on
+        // the wire (nlb.member_conflict reports a member answering for it with the wrong MAC).
+        if NLBClusterMAC.classify(sha, clusterIP: senderIP) != nil { return true }
+        if let nlb, !nlb.isEmpty, nlb.cluster(ip: senderIP, vlan: vlan) != nil { return true }
         if configuration.isKnownVirtualMAC(sha) || configuration.knownVirtualMACs.contains(source) { return true }
         if configuration.proxyARPRouters.contains(source) || configuration.proxyARPRouters.contains(sha) { return true }
         // NLB unicast masking for a declared cluster: 02:h:a:b:c:d for cluster a.b.c.d.
@@ -122,7 +132,11 @@ public final class ARPMACMismatchDetector: ConfigurableDetector {
             if !arp.senderIP.isUnspecified, arp.senderMAC.isUnicast { identities.set(arp.senderMAC, arp.senderIP) }
             return
         }
-        guard !isExplained(senderMAC: arp.senderMAC, senderIP: arp.senderIP, frameSource: source) else { return }
+        guard
+            !isExplained(
+                senderMAC: arp.senderMAC, senderIP: arp.senderIP, frameSource: source, vlan: observation.vlan,
+                nlb: state.nlbClusters)
+        else { return }
         let key = PairKey(vlan: observation.vlan, senderIP: arp.senderIP, senderMAC: arp.senderMAC, frameSource: source)
         let reference = observation.reference
         let isRequest = arp.operation == .request

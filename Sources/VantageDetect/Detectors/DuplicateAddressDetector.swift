@@ -65,7 +65,7 @@ public final class DuplicateAddressDetector: ConfigurableDetector {
                     ? "Two MACs use one IPv6 address at the same time, or duplicate address detection failed: traffic for the address goes to either host."
                     : "Two MACs use one IPv4 address at the same time: each ARP answer or gratuitous ARP sends the address's traffic to one host or the other, and connections break.",
                 rule:
-                    "In one VLAN, two MACs claim the address within simultaneous_window of each other (both answered one request), or a former owner claims it back within conflict_window after another MAC's claim (neither counts when both only sent announcement bursts: a failover flap), or keeps sending from it more than overlap_grace after the takeover while the new owner is active, or \(ipv6 ? "a DAD NS (source ::)" : "an ARP probe (SPA 0.0.0.0)") targets an address whose owner was active within conflict_window, or the owner claims it within probe_window after another MAC's probe\(ipv6 ? " (NA answering DAD)" : " (RFC 5227 defence)"). Not between VRRP/CARP/HSRP speakers, known virtual MACs, proxy-ARP routers, NLB or ignored IPs; probes by MACs that probe scanner_targets different addresses are ignored.",
+                    "In one VLAN, two MACs claim the address within simultaneous_window of each other (both answered one request), or a former owner claims it back within conflict_window after another MAC's claim (neither counts when both only sent announcement bursts: a failover flap), or keeps sending from it more than overlap_grace after the takeover while the new owner is active, or \(ipv6 ? "a DAD NS (source ::)" : "an ARP probe (SPA 0.0.0.0)") targets an address whose owner was active within conflict_window, or the owner claims it within probe_window after another MAC's probe\(ipv6 ? " (NA answering DAD)" : " (RFC 5227 defence)"). Not between VRRP/CARP/HSRP speakers, known virtual MACs, proxy-ARP routers, NLB cluster IPs (configured, or seen in heartbeats and ARP) or ignored IPs; probes by MACs that probe scanner_targets different addresses are ignored.",
                 severity: "critical",
                 remedies:
                     "Find both hosts (switch MAC table for each MAC) and give one another address; check DHCP scopes against static assignments; for a cluster VIP make sure only one node holds it.",
@@ -284,7 +284,7 @@ public final class DuplicateAddressDetector: ConfigurableDetector {
         _ key: NeighborKey, _ a: MACAddress, _ b: MACAddress, reason: Reason, note: String, evidence: [Evidence],
         at reference: FrameReference, state: AnalysisState, sink: FindingSink
     ) {
-        guard a != b, !policy.isIgnored(key), !policy.involvesExpectedShared(a, b),
+        guard a != b, !policy.isIgnored(key), !policy.involvesExpectedShared(a, b), !NeighborPolicy.isNLBClusterIP(key, state: state),
             !policy.isManagedFailover(key, a, b, table: state.neighbors)
         else { return }
         let contestKey = ContestKey(key: key, low: min(a, b), high: max(a, b))

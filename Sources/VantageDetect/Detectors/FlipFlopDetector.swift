@@ -96,7 +96,7 @@ public final class FlipFlopDetector: ConfigurableDetector {
     public func observe(_ observation: Observation, state: AnalysisState, sink: FindingSink) {
         guard state.neighbors.events.contains(.claim), let claim = state.neighbors.claim, claim.changedOwner, let previous = claim.previous else { return }
         let key = claim.key
-        guard !policy.isIgnored(key), !policy.involvesExpectedShared(previous.mac, claim.mac),
+        guard !policy.isIgnored(key), !policy.involvesExpectedShared(previous.mac, claim.mac), !NeighborPolicy.isNLBClusterIP(key, state: state),
             !policy.isManagedFailover(key, previous.mac, claim.mac, table: state.neighbors),
             let record = state.neighbors.address(key)
         else { return }

@@ -37,6 +37,14 @@ struct NeighborPolicy {
         return state.virtualIPs.groupIndex(owningVIP: ipv4, vlan: key.vlan) != nil
     }
 
+    /// Whether `key` is the cluster IP of a Windows NLB cluster seen on the wire (heartbeats, or
+    /// ARP mapping it to a cluster MAC): every member answers for it by design, and a member that
+    /// answers with its own MAC is reported by `nlb.member_conflict`, which knows the cluster.
+    static func isNLBClusterIP(_ key: NeighborKey, state: AnalysisState) -> Bool {
+        guard let ipv4 = key.address.ipv4 else { return false }
+        return state.nlbClusters.cluster(ip: ipv4, vlan: key.vlan) != nil
+    }
+
     /// Whether a change between `a` and `b` is a first-hop redundancy failover: both MACs speak
     /// VRRP/CARP/HSRP (an advert naming the address, or any advert in the VLAN, since CARP adverts
     /// carry no address and VRRP's decoded advert keeps only the first one).
@@ -146,14 +154,27 @@ enum NeighborText {
             ? "frame \(reference.frame) of \(state.vantageName(reference.vantage))" : "frame \(reference.frame)"
     }
 
-    /// "frames 812, 815 and 820" (vantage names added when several vantage points).
+    /// "frames 812, 815 and 820"; with several vantage points grouped by vantage point:
+    /// "frames 46, 47 and 49 of server and frame 3 of client".
     static func frames(_ references: [FrameReference], _ state: AnalysisState) -> String {
-        let numbers = references.map { state.vantageNames.count > 1 ? "\($0.frame) of \(state.vantageName($0.vantage))" : "\($0.frame)" }
-        switch numbers.count {
-        case 0: return "no frame"
-        case 1: return "frame \(numbers[0])"
-        default: return "frames " + numbers.dropLast().joined(separator: ", ") + " and " + numbers[numbers.count - 1]
+        guard !references.isEmpty else { return "no frame" }
+        var order: [Int] = []
+        var byVantage: [Int: [String]] = [:]
+        for reference in references {
+            if byVantage[reference.vantage] == nil { order.append(reference.vantage) }
+            byVantage[reference.vantage, default: []].append(String(reference.frame))
         }
+        let groups = order.map { vantage -> String in
+            let numbers = byVantage[vantage] ?? []
+            let list = numbers.count == 1 ? "frame \(numbers[0])" : "frames \(listed(numbers))"
+            return state.vantageNames.count > 1 ? "\(list) of \(state.vantageName(vantage))" : list
+        }
+        return listed(groups)
+    }
+
+    /// "a", "a and b", "a, b and c".
+    static func listed(_ items: [String]) -> String {
+        items.count <= 1 ? items.first ?? "" : items.dropLast().joined(separator: ", ") + " and " + items[items.count - 1]
     }
 
     /// A duration: "200 µs" below 1 ms, "35 ms" below 0.1 s, else seconds with one decimal ("7.0 s").

@@ -80,7 +80,8 @@ public final class StaleAfterMoveDetector: ConfigurableDetector {
         var converged: FrameReference?
         var movedAgain: FrameReference?
         var reportedLive = false
-        var lastFingerprint: UInt64 = 0
+        /// The stale frames counted and where each was seen (a frame seen at several vantage points counts once).
+        var journeys = JourneyLog()
     }
 
     private let settings: Configuration
@@ -164,14 +165,11 @@ public final class StaleAfterMoveDetector: ConfigurableDetector {
         }
         guard let slot else { return }
         var episode = episodes[slot: slot]
-        // The same frame seen again at another vantage point is not another frame.
-        let fingerprint = Self.fingerprint(observation.packet)
-        if episode.count > 0, event.reference.vantage != episode.last.vantage,
-            event.reference.time - episode.last.time <= Self.sameFrameWindow, fingerprint == episode.lastFingerprint
-        {
+        // A copy of a frame already counted, captured at another vantage point, joins its journey.
+        if episode.journeys.isCopy(observation, state: state) {
+            episodes[slot: slot] = episode
             return
         }
-        episode.lastFingerprint = fingerprint
         episode.count += 1
         episode.last = event.reference
         if episode.senderAddress == nil { episode.senderAddress = state.neighbors.sender(key)?.senderAddress }
@@ -189,20 +187,6 @@ public final class StaleAfterMoveDetector: ConfigurableDetector {
             episodes[slot: slot].reportedLive = true
             report(episodes[slot: slot], key: key, state: state, sink: sink, final: false)
         }
-    }
-
-    /// Copies of one frame seen at several vantage points arrive within this time of each other
-    /// on the clock-aligned timeline.
-    static let sameFrameWindow: Int64 = 5_000_000
-
-    /// What tells two frames of one flow apart: IPv4 identification, TCP sequence, ack and flags.
-    static func fingerprint(_ packet: DecodedPacket) -> UInt64 {
-        var value = UInt64(packet.ipv4?.identification ?? 0) << 48
-        if let tcp = packet.tcp {
-            value ^= UInt64(tcp.sequence.rawValue) ^ (UInt64(tcp.acknowledgment.rawValue) << 16)
-            value ^= UInt64(tcp.flags.rawValue) << 40
-        }
-        return value
     }
 
     /// Another change of owner ends the episodes of hosts stuck on the address's old MAC (except
@@ -257,9 +241,12 @@ public final class StaleAfterMoveDetector: ConfigurableDetector {
 
     private func report(_ episode: Episode, key: SenderKey, state: AnalysisState, sink: FindingSink, final: Bool) {
         let stale = episode.last.time - episode.move.time
-        guard stale >= settings.grace, !NeighborPolicy.isGroupVIP(key.neighbor, state: state) else { return }
+        guard stale >= settings.grace, !NeighborPolicy.isGroupVIP(key.neighbor, state: state),
+            !NeighborPolicy.isNLBClusterIP(key.neighbor, state: state)
+        else { return }
         let neighbor = key.neighbor
         var episode = episode
+        episode.journeys.settle(at: nil, state: state)
         if episode.senderAddress == nil { episode.senderAddress = state.neighbors.sender(key)?.senderAddress }
         let rules = OwnershipRules(configuration, for: neighbor)
         let record = state.neighbors.address(neighbor)
@@ -286,9 +273,9 @@ public final class StaleAfterMoveDetector: ConfigurableDetector {
         let synAcks = episode.notable.filter { $0.1 == "SYN-ACK" }.map(\.0)
         let resets = episode.notable.filter { $0.1 == "RST" }.map(\.0)
         if !synAcks.isEmpty {
-            summary += " (incl. the SYN-ACK at \(NeighborText.frames(synAcks, state)))"
+            summary += " (incl. \(synAcks.count == 1 ? "the SYN-ACK" : "SYN-ACKs") at \(NeighborText.frames(synAcks, state)))"
         } else if !resets.isEmpty {
-            summary += " (incl. the RST at \(NeighborText.frames(resets, state)))"
+            summary += " (incl. \(resets.count == 1 ? "the RST" : "RSTs") at \(NeighborText.frames(resets, state)))"
         }
         summary +=
             " for \(NeighborText.duration(stale)) after it moved to \(episode.newMAC) at \(NeighborText.frame(episode.move, state))"
@@ -318,14 +305,14 @@ public final class StaleAfterMoveDetector: ConfigurableDetector {
         ]
         let notable = episode.notable.map(\.0)
         if !notable.contains(episode.first) {
-            evidence.append(Evidence(episode.first, "\(host) sends for \(ip) to the old MAC \(episode.oldMAC)"))
+            evidence += episode.journeys.evidence(episode.first, "\(host) sends for \(ip) to the old MAC \(episode.oldMAC)", state: state)
         }
         for (reference, what) in episode.notable {
-            evidence.append(Evidence(reference, "\(host) sends a \(what) for \(ip) to the old MAC \(episode.oldMAC)"))
+            evidence += episode.journeys.evidence(reference, "\(host) sends a \(what) for \(ip) to the old MAC \(episode.oldMAC)", state: state)
         }
         if let asked = episode.reResolved { evidence.append(Evidence(asked, "\(host) asks for \(ip) (\(resolver))")) }
         if episode.last != episode.first, !notable.contains(episode.last) {
-            evidence.append(Evidence(episode.last, "last frame for \(ip) to the old MAC \(episode.oldMAC)"))
+            evidence += episode.journeys.evidence(episode.last, "last frame for \(ip) to the old MAC \(episode.oldMAC)", state: state)
         }
         if let converged = episode.converged {
             evidence.append(Evidence(converged, "\(host) sends for \(ip) to \(episode.newMAC): converged"))

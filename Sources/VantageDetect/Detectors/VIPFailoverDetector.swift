@@ -146,6 +146,13 @@ public final class VIPFailoverDetector: ConfigurableDetector {
         }
     }
 
+    /// Whether a CARP advert came from ucarp, which sends from 00:00:5e:00:00:<vhid> (kernel CARP:
+    /// 00:00:5e:00:01:<vhid>) and notices a silent master only on its next poll (protocols.md §4.3).
+    static func isUcarp(_ advertMAC: MACAddress?, _ group: VirtualIPGroup) -> Bool {
+        guard group.key.redundancyProtocol == .carp, let advertMAC else { return false }
+        return advertMAC.rawValue >> 8 == 0x0000_5E00_00
+    }
+
     /// GARP bursts at the vantage that saw most: sizes, offsets from the takeover, spacing.
     static func garpPattern(_ garps: [FrameReference], takeoverTime: Timestamp)
         -> (count: Int, bursts: [(offset: Int64, size: Int)], spacing: Int64?, vantage: Int?)
@@ -191,7 +198,11 @@ public final class VIPFailoverDetector: ConfigurableDetector {
             } else {
                 text += "; the new master was already advertising (\(VIPFormat.duration(-gap)) of overlap)"
             }
-            if let expected, takeover.reason != .preempted { text += " (protocol predicts \(VIPFormat.duration(expected)))" }
+            if let expected, takeover.reason != .preempted {
+                text += " (protocol predicts \(VIPFormat.duration(expected))"
+                if Self.isUcarp(takeover.new.advertMAC, group) { text += "; ucarp's poll loop adds up to 1 s" }
+                text += ")"
+            }
         }
         if pattern.count == 0 {
             text += "; the new master sent no gratuitous ARP"
@@ -221,6 +232,7 @@ public final class VIPFailoverDetector: ConfigurableDetector {
             "foreign_garps": .int(takeover.foreignGARPs), "vips": .list(VIPFormat.vips(group).map { .string($0) }),
         ]
         if let gap { details["takeover_gap_s"] = VIPFormat.secondsValue(gap) }
+        if Self.isUcarp(takeover.new.advertMAC, group) { details["implementation"] = .string("ucarp") }
         if let expected { details["expected_takeover_s"] = VIPFormat.secondsValue(expected) }
         if let spacing = pattern.spacing { details["garp_median_spacing_s"] = VIPFormat.secondsValue(spacing) }
         if let tenure = takeover.oldTenureNanoseconds { details["old_master_tenure_s"] = VIPFormat.secondsValue(tenure) }

@@ -10,6 +10,9 @@
 //  use_vmac, ucarp: the node's real MAC carries the VIP). With a shared virtual MAC (kernel CARP,
 //  VRRP use_vmac, HSRP) hosts need not re-learn anything; the GARP still moves the switches'
 //  MAC tables, so the announcement half applies to every takeover.
+//  When the new master's GARPs were captured at some vantage points but not at one that saw the
+//  stale hosts' frames (and was capturing adverts at the time), the GARPs were lost on the way:
+//  the finding says where they were and were not seen.
 
 import VantageCapture
 import VantageState
@@ -89,6 +92,14 @@ public final class VIPFailoverWithoutGARPDetector: ConfigurableDetector {
         var last: Timestamp
         var toVIP = 0
         var routed = 0
+        /// Vantage points (index < 64) that captured its frames.
+        var vantages: UInt64 = 0
+    }
+
+    /// First and latest redundancy advert captured at one vantage point.
+    private struct AdvertSpan {
+        var first: Timestamp
+        var last: Timestamp
     }
 
     private struct Watch {
@@ -115,6 +126,8 @@ public final class VIPFailoverWithoutGARPDetector: ConfigurableDetector {
     private var checks: [PendingGARPCheck] = []
     private var watches: [Watch] = []
     private var garpKeys: [Int: String] = [:]
+    /// Per vantage point: when it captured adverts (was capturing the group's link).
+    private var advertSpans: [Int: AdvertSpan] = [:]
 
     public var interest: ObservationInterest { [.ipData, .redundancy] }
 
@@ -124,6 +137,12 @@ public final class VIPFailoverWithoutGARPDetector: ConfigurableDetector {
 
     public func observe(_ observation: Observation, state: AnalysisState, sink: FindingSink) {
         if ObservationInterest.of(observation.shape) == .redundancy {
+            let vantage = observation.reference.vantage
+            if advertSpans[vantage] != nil {
+                advertSpans[vantage]!.last = observation.time
+            } else if advertSpans.count < 256 {
+                advertSpans[vantage] = AdvertSpan(first: observation.time, last: observation.time)
+            }
             collect(state, sink: sink)
             return
         }
@@ -150,6 +169,7 @@ public final class VIPFailoverWithoutGARPDetector: ConfigurableDetector {
             }
             watches[index].hosts[host]!.frames += 1
             watches[index].hosts[host]!.last = time
+            if observation.reference.vantage < 64 { watches[index].hosts[host]!.vantages |= 1 << UInt64(observation.reference.vantage) }
             if toVIP { watches[index].hosts[host]!.toVIP += 1 } else { watches[index].hosts[host]!.routed += 1 }
             watches[index].tally.add(observation.reference)
             if watches[index].evidence.count < Finding.evidenceLimit {
@@ -251,6 +271,12 @@ public final class VIPFailoverWithoutGARPDetector: ConfigurableDetector {
         text += "\(watch.hostOrder.count) host\(watch.hostOrder.count == 1 ? "" : "s") kept sending frames for the VIP "
         text += "(or routed through it) to the old master's MAC \(VIPFormat.list(watch.oldMACs.map(\.description))) "
         text += "past the \(VIPFormat.duration(configuration.convergence)) convergence window: \(VIPFormat.list(hosts))."
+        let lost = lostGARPs(watch, state: state)
+        if let lost {
+            text += " The new master's \(lost.count) gratuitous ARP\(lost.count == 1 ? " was" : "s were") captured at "
+            text += "\(VIPFormat.list(lost.seen)) but not at \(VIPFormat.list(lost.missing)), where these hosts' frames were: "
+            text += "lost on the way (a filter, VLAN or switch between them)."
+        }
         let lastSeen = watch.hosts.values.map(\.last).max() ?? takeoverTime
         let hostDetails: [DetailValue] = watch.hostOrder.map { host in
             let record = watch.hosts[host]!
@@ -277,6 +303,30 @@ public final class VIPFailoverWithoutGARPDetector: ConfigurableDetector {
                     "old_macs": .list(watch.oldMACs.map { .string($0.description) }), "frames": .int(frames),
                     "hosts": .list(hostDetails), "frames_by_vantage": watch.tally.detail(state),
                     "convergence_s": VIPFormat.secondsValue(configuration.convergence),
+                    "garps_seen_at": .list((lost?.seen ?? []).map { .string($0) }),
+                    "garps_missing_at": .list((lost?.missing ?? []).map { .string($0) }),
                 ]))
+    }
+
+    /// The new master's GARPs, where they were captured and the vantage points that saw the
+    /// stale hosts and were capturing adverts when the GARPs went out, yet caught none (nil when
+    /// there were no GARPs or none is missing).
+    private func lostGARPs(_ watch: Watch, state: AnalysisState) -> (count: Int, seen: [String], missing: [String])? {
+        let takeover = state.virtualIPs.takeover(id: watch.takeover.id) ?? watch.takeover
+        guard let firstGARP = takeover.garps.map(\.time).min() else { return nil }
+        var tally = FrameTally()
+        for garp in takeover.garps { tally.add(garp) }
+        let seen = Set(takeover.garps.map(\.vantage))
+        let hostVantages = watch.hosts.values.reduce(UInt64(0)) { $0 | $1.vantages }
+        var missing: [Int] = []
+        for vantage in 0..<64 where hostVantages & (1 << UInt64(vantage)) != 0 && !seen.contains(vantage) {
+            guard let span = advertSpans[vantage], span.first <= firstGARP, span.last >= firstGARP else { continue }
+            missing.append(vantage)
+        }
+        guard !missing.isEmpty else { return nil }
+        return (
+            tally.busiest?.count ?? takeover.garps.count, seen.sorted().map { state.vantageName($0) },
+            missing.map { state.vantageName($0) }
+        )
     }
 }

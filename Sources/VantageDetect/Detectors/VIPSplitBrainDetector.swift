@@ -7,7 +7,9 @@
 //  A short overlap is normal: at a keepalived cold start both nodes become master at about the
 //  same time and the lower one yields on the first advert it hears (protocols.md §3.3); during a
 //  preemption the old master sends at most one more advert. Reported when the overlap outlasts
-//  `minimum_overlap` advert intervals, naming the MACs each side advertised and answered ARP with.
+//  `minimum_overlap` advert intervals, naming the MACs each side advertised and answered ARP with,
+//  and which hosts sent the VIP's traffic (to the VIP, or routed through it) to which side's MAC
+//  meanwhile. The finding is emitted as soon as the overlap is long enough and updated when it ends.
 
 import VantageCapture
 import VantageState
@@ -47,7 +49,8 @@ public final class VIPSplitBrainDetector: ConfigurableDetector {
                     + "between their MACs, and connections break whenever a host's ARP entry flips.",
                 rule: "At least two routers of one (VLAN, protocol, group) claim mastership concurrently (VRRP/CARP: "
                     + "both keep advertising, VRRP with priority > 0; HSRP: both say Active) for longer than "
-                    + "minimum_overlap times the longest advert interval among them.",
+                    + "minimum_overlap times the longest advert interval among them. Frames sent meanwhile to the VIP "
+                    + "(or routed through a router of the group) are counted per sender and destination MAC.",
                 severity: "critical",
                 remedies: "The routers do not hear each other: check that protocol 112 (VRRP/CARP) or UDP 1985 (HSRP) "
                     + "to 224.0.0.18 / 224.0.0.2 passes between them (host firewalls, IGMP snooping, VLAN or trunk "
@@ -59,8 +62,24 @@ public final class VIPSplitBrainDetector: ConfigurableDetector {
 
     private struct Side {
         var router: Int
-        var adverts = 0
+        /// Adverts per vantage (one advert captured at several vantage points counts once).
+        var advertsByVantage: [Int: Int] = [:]
         var evidence: [Evidence] = []
+
+        var adverts: Int { advertsByVantage.values.max() ?? 0 }
+    }
+
+    /// One host's frames to one MAC during the overlap, counted per vantage (a frame captured at
+    /// several vantage points counts once, at the vantage that saw most).
+    private struct Flow {
+        var ip: IPv4Address
+        var mac: MACAddress?
+        var destinationMAC: MACAddress
+        var byVantage: [Int: Int] = [:]
+        var first: FrameReference
+        var routed = 0
+
+        var frames: Int { byVantage.values.max() ?? 0 }
     }
 
     private struct Episode {
@@ -69,18 +88,26 @@ public final class VIPSplitBrainDetector: ConfigurableDetector {
         var last: Timestamp
         var sides: [Side] = []
         var reported = false
+        var flows: [Flow] = []
     }
+
+    /// Host/MAC pairs tracked per episode.
+    static let flowLimit = 32
 
     private let configuration: Configuration
     private var open: [Int: Episode] = [:]
 
-    public var interest: ObservationInterest { .redundancy }
+    public var interest: ObservationInterest { [.redundancy, .ipData] }
 
     public init(configuration: AnalysisConfiguration) {
         self.configuration = Configuration(configuration)
     }
 
     public func observe(_ observation: Observation, state: AnalysisState, sink: FindingSink) {
+        guard ObservationInterest.of(observation.packet) == .redundancy else {
+            if !open.isEmpty { observeData(observation, state: state) }
+            return
+        }
         let vips = state.virtualIPs
         guard let key = Self.groupKey(observation), let groupIndex = vips.groupIndex(key) else { return }
         let group = vips.groups[groupIndex]
@@ -105,7 +132,7 @@ public final class VIPSplitBrainDetector: ConfigurableDetector {
                 episode.sides.append(Side(router: router))
                 slot = episode.sides.count - 1
             }
-            episode.sides[slot!].adverts += 1
+            episode.sides[slot!].advertsByVantage[observation.reference.vantage, default: 0] += 1
             if episode.sides[slot!].evidence.count < 4 {
                 episode.sides[slot!].evidence.append(
                     Evidence(observation.reference, "\(group.routers[router].address) advertises as master"))
@@ -116,6 +143,44 @@ public final class VIPSplitBrainDetector: ConfigurableDetector {
             report(episode, state: state, sink: sink)
             open[groupIndex]?.reported = true
         }
+    }
+
+    /// Counts a frame for the VIP (or routed through a router of the group) sent while the group's
+    /// split brain is open.
+    private func observeData(_ observation: Observation, state: AnalysisState) {
+        let packet = observation.packet
+        guard let ip = packet.ipv4, let destinationMAC = packet.destinationMAC, destinationMAC.isUnicast else { return }
+        let destination = ip.destination
+        guard !destination.isMulticast, destination != .broadcast else { return }
+        let vips = state.virtualIPs
+        let vlan = observation.vlan
+        var groupIndex = vips.groupIndex(owningVIP: destination, vlan: vlan)
+        var routed = false
+        if groupIndex == nil || open[groupIndex!] == nil {
+            guard !vips.isOnLink(destination, vlan: vlan),
+                let member = vips.groupIndices(withMemberMAC: destinationMAC, vlan: vlan).first(where: { open[$0] != nil })
+            else { return }
+            groupIndex = member
+            routed = true
+        }
+        guard let groupIndex, var episode = open[groupIndex] else { return }
+        // The routers' own traffic (adverts aside: pings between them, pfsync) is not a host's.
+        if let source = packet.sourceMAC, vips.groups[groupIndex].routerIndex(mac: source) != nil { return }
+        let reference = observation.reference
+        if let index = episode.flows.firstIndex(where: {
+            $0.ip == ip.source && $0.mac == packet.sourceMAC && $0.destinationMAC == destinationMAC
+        }) {
+            episode.flows[index].byVantage[reference.vantage, default: 0] += 1
+            if routed { episode.flows[index].routed += 1 }
+        } else if episode.flows.count < Self.flowLimit {
+            var flow = Flow(ip: ip.source, mac: packet.sourceMAC, destinationMAC: destinationMAC, first: reference)
+            flow.byVantage[reference.vantage] = 1
+            flow.routed = routed ? 1 : 0
+            episode.flows.append(flow)
+        } else {
+            return
+        }
+        open[groupIndex] = episode
     }
 
     public func advance(to time: Timestamp, state: AnalysisState, sink: FindingSink) {
@@ -158,6 +223,14 @@ public final class VIPSplitBrainDetector: ConfigurableDetector {
         let advertMACs = routers.compactMap(\.advertMAC)
         if Set(advertMACs).count > 1 { text += " from \(VIPFormat.list(advertMACs.map(\.description)))" }
         if !answerers.isEmpty { text += "; ARP for the VIP was answered by \(VIPFormat.list(answerers.map(\.description)))" }
+        // Meanwhile, per destination MAC (in order of first use): which hosts sent there.
+        var targets: [MACAddress] = []
+        for flow in episode.flows where !targets.contains(flow.destinationMAC) { targets.append(flow.destinationMAC) }
+        let perTarget = targets.map { mac -> String in
+            let senders = episode.flows.filter { $0.destinationMAC == mac }.map { "\($0.ip) ×\($0.frames)" }
+            return "\(mac) (\(VIPFormat.list(senders, limit: 4)))"
+        }
+        if !perTarget.isEmpty { text += "; meanwhile hosts sent the VIP's traffic to \(VIPFormat.list(perTarget))" }
         text += "."
 
         let sideDetails: [DetailValue] = zip(sides, routers).map { side, router in
@@ -169,19 +242,32 @@ public final class VIPSplitBrainDetector: ConfigurableDetector {
         }
         var macs = Set(answerers)
         for router in routers { macs.formUnion(router.ownMACs) }
+        var senderIPs: [String] = []
+        for flow in episode.flows where !senderIPs.contains(flow.ip.description) { senderIPs.append(flow.ip.description) }
+        let flowDetails: [DetailValue] = episode.flows.map { flow in
+            .object([
+                "ip": .string(flow.ip.description), "mac": flow.mac.map { .string($0.description) } ?? .null,
+                "to_mac": .string(flow.destinationMAC.description), "frames": .int(flow.frames), "routed": .int(flow.routed),
+                "first_s": VIPFormat.secondsValue(flow.first.time - episode.start),
+            ])
+        }
+        var evidence = sides.flatMap(\.evidence)
+        for flow in episode.flows.prefix(6) {
+            evidence.append(Evidence(flow.first, "\(flow.ip) sends the VIP's traffic to \(flow.destinationMAC)"))
+        }
         sink.emit(
             Finding(
                 kind: Self.kind, severity: .critical, start: episode.start, end: episode.last, summary: text,
-                ips: VIPFormat.vips(group) + routers.map(\.address.description),
+                ips: VIPFormat.vips(group) + routers.map(\.address.description) + senderIPs,
                 macs: macs.filter(\.isUnicast).sorted().map(\.description), vlan: group.key.vlan,
-                evidence: sides.flatMap(\.evidence),
+                evidence: evidence,
                 remedy: "Make the routers hear each other: protocol 112 / UDP 1985 multicast between them (firewall, "
                     + "IGMP snooping, VLAN/trunk, unicast_peer lists) and matching VRID, version and authentication.",
                 key: "\(Self.kind.rawValue)|\(group.key.token)|\(episode.start.nanoseconds)",
                 details: [
                     "group": .string(group.key.description), "overlap_s": VIPFormat.secondsValue(duration),
                     "routers": .list(sideDetails), "arp_answerers": .list(answerers.map { .string($0.description) }),
-                    "vips": .list(VIPFormat.vips(group).map { .string($0) }),
+                    "vips": .list(VIPFormat.vips(group).map { .string($0) }), "senders": .list(flowDetails),
                 ]))
     }
 

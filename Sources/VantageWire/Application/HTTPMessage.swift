@@ -109,6 +109,8 @@ public struct HTTPRequestHead: Sendable, Hashable, Encodable {
     public var headersComplete: Bool
     /// Offset just after the blank line (start of the body), when `headersComplete`.
     public var bodyOffset: Int?
+    /// The Host header value, lowercased, kept inline (first 24 octets): detectors see no bytes.
+    public var hostName = HTTPHostName()
 
     /// Whether a Host header was found in the captured header lines.
     public var hasHostHeader: Bool { hostRange != nil }
@@ -322,6 +324,7 @@ public enum HTTPMessage: Sendable, Hashable, Encodable, CustomStringConvertible 
                 while valueStart < valueEnd, isWhitespace(payload.u8(valueStart)) { valueStart += 1 }
                 while valueEnd > valueStart, isWhitespace(payload.u8(valueEnd - 1)) { valueEnd -= 1 }
                 head.hostRange = valueStart..<valueEnd
+                head.hostName = HTTPHostName(payload, valueStart..<valueEnd)
             }
             lineStart = lineFeed + 1
         }

@@ -38,15 +38,29 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("YAML file with allow-lists, suppressed kinds and thresholds (see the README).", valueName: "file"))
     var config: String?
 
+    @Option(
+        name: .customLong("heartbeat"),
+        help: ArgumentHelp(
+            "A heartbeat stream to grade besides UDP 3343, 694, 5404/5405 and the VRRP/CARP/HSRP/NLB adverts: "
+                + "udp/PORT, or udp/PORT@SECONDS to give its interval (else learned). Repeatable.",
+            valueName: "udp/port[@interval]"))
+    var heartbeats: [String] = []
+
     @Flag(help: "Colour the text report even when standard output is not a terminal.")
     var color = false
 
+    @Flag(help: "Keep each capture's own timestamps: do not estimate and remove clock offsets between vantage points.")
+    var noAlign = false
+
     func validate() throws {
         if Severity(name: failOn) == nil { throw ValidationError("--fail-on takes info, warning or critical.") }
+        for text in heartbeats where HeartbeatDeclaration(text) == nil {
+            throw ValidationError("--heartbeat \(text): expected udp/PORT or udp/PORT@SECONDS (e.g. udp/3343@1.2).")
+        }
     }
 
     func run() throws {
-        let configuration: AnalysisConfiguration
+        var configuration: AnalysisConfiguration
         if let config {
             do {
                 configuration = try ConfigurationFile.load(config)
@@ -57,6 +71,7 @@ struct AnalyzeCommand: ParsableCommand {
         } else {
             configuration = AnalysisConfiguration()
         }
+        configuration.heartbeats += heartbeats.compactMap(HeartbeatDeclaration.init)
         if let evidence {
             var isDirectory: ObjCBool = false
             if !FileManager.default.fileExists(atPath: evidence, isDirectory: &isDirectory) {
@@ -70,12 +85,14 @@ struct AnalyzeCommand: ParsableCommand {
         var session = try CaptureSession(input)
         let names = session.vantageNames
         let engine = AnalysisEngine(configuration: configuration, vantageNames: names)
+        if !noAlign { session.alignClocks(configuration: configuration, engine: engine) }
         var decoder = session.decoder
         var progress = ProgressMeter(totalBytes: session.merged.totalFileBytes)
         // Frames are decoded in place into the pipeline's slots (no per-frame copy of the layers);
         // the engine runs on a second core when one is free (see `useEngineThread`).
         let pipeline = AnalysisPipeline(engine: engine, threaded: Self.useEngineThread)
-        let fed = try Self.feed(&session, decoder: &decoder, into: pipeline, progress: &progress)
+        let fed = try Self.feed(
+            &session, decoder: &decoder, into: pipeline, journeys: engine.state.tracksJourneys, progress: &progress)
         progress.finish()
         let findings = ReportedFinding.resolve(pipeline.finish(), vantageNames: names)
         try render(findings, frames: fed.frames, names: names, span: fed.first.map { ($0, fed.last) })
@@ -106,16 +123,17 @@ struct AnalyzeCommand: ParsableCommand {
         }
     }
 
-    /// Decodes every frame (that passes the filter) into `pipeline`, in merged-timeline order.
-    /// One capture file without a filter is read straight from its reader, with no merge step
-    /// per record (as `decode --stats` does). `decoder` is `inout` only so that the per-frame
-    /// closure captures it by address (a captured value is copied for every call).
+    /// Decodes every frame (that passes the filter) into `pipeline`, in merged-timeline order,
+    /// with its ``FrameIdentity`` when `journeys` are tracked (two or more captures). One capture
+    /// file without a filter is read straight from its reader, with no merge step per record (as
+    /// `decode --stats` does). `decoder` is `inout` only so that the per-frame closure captures
+    /// it by address (a captured value is copied for every call).
     static func feed(
-        _ session: inout CaptureSession, decoder: inout PacketDecoder, into pipeline: AnalysisPipeline,
+        _ session: inout CaptureSession, decoder: inout PacketDecoder, into pipeline: AnalysisPipeline, journeys: Bool,
         progress: inout ProgressMeter
     ) throws -> Fed {
         var fed = Fed()
-        if session.vantageNames.count == 1 && session.filter == nil {
+        if session.vantageNames.count == 1 && session.filter == nil && !journeys {
             let offset = session.merged.offsetNanoseconds.first ?? 0
             var unsupported: [LinkType: Int] = [:]
             let solo = session.merged.withSoloReader { reader throws(CaptureError) in
@@ -153,7 +171,8 @@ struct AnalyzeCommand: ParsableCommand {
             session.merged.withCurrentBytes { bytes in
                 slot.pointee.decode(
                     bytes, linkType: record.linkType, fcsLength: record.fcsLength, with: decoder, reference: reference,
-                    originalLength: record.originalLength)
+                    originalLength: record.originalLength,
+                    identity: journeys ? FrameIdentity.of(bytes, linkType: record.linkType) : nil)
             }
             pipeline.commit()
             fed.note(time)

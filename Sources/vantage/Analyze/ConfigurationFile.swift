@@ -1,5 +1,6 @@
 import Foundation
 import VantageDetect
+import VantageState
 import VantageWire
 import Yams
 
@@ -11,6 +12,7 @@ import Yams
 ///   proxy_arp_routers: ["02:aa:00:00:00:fe"]
 ///   nlb_cluster_ips: ["10.0.0.50"]
 ///   ignore_ips: ["10.0.0.250"]
+/// heartbeats: ["udp/3343@1.2", "udp/7000"]   # heartbeat streams to grade (interval learned if absent)
 /// suppress: [arp.storm]
 /// thresholds:
 ///   arp.unanswered:
@@ -33,6 +35,7 @@ struct ConfigurationFile: Decodable {
 
     var allow: Allow?
     var suppress: [String]?
+    var heartbeats: [String]?
     var thresholds: [String: [String: Double]]?
 
     /// Why a configuration file was refused (one line for the user).
@@ -77,6 +80,12 @@ struct ConfigurationFile: Decodable {
         configuration.proxyARPRouters = try macs(allow?.proxyARPRouters, "proxy_arp_routers")
         configuration.nlbClusterIPs = try ips(allow?.nlbClusterIPs, "nlb_cluster_ips")
         configuration.ignoredIPs = try ips(allow?.ignoreIPs, "ignore_ips")
+        configuration.heartbeats = try (heartbeats ?? []).map { text in
+            guard let declaration = HeartbeatDeclaration(text) else {
+                throw Problem(description: "\(path): heartbeats: expected udp/PORT or udp/PORT@SECONDS: \(text)")
+            }
+            return declaration
+        }
         for kind in suppress ?? [] {
             guard kinds.contains(kind) else {
                 throw Problem(description: "\(path): suppress: unknown finding kind \(kind) (see `vantage explain`)")

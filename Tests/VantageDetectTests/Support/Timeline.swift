@@ -60,9 +60,10 @@ struct Timeline {
             let pipeline = AnalysisPipeline(engine: engine, threaded: threaded, batchSize: batchSize, batchCount: batchCount)
             for (frame, entry) in numbered {
                 let reference = FrameReference(vantage: entry.vantage, frame: frame, time: entry.time)
+                let identity = engine.state.tracksJourneys ? FrameIdentity.of(entry.bytes.span, linkType: entry.linkType) : nil
                 pipeline.slot.pointee.decode(
                     entry.bytes.span, linkType: entry.linkType, fcsLength: 0, with: decoder, reference: reference,
-                    originalLength: entry.bytes.count)
+                    originalLength: entry.bytes.count, identity: identity)
                 pipeline.commit()
             }
             return pipeline.finish()
@@ -70,7 +71,8 @@ struct Timeline {
         for (frame, entry) in numbered {
             let packet = decoder.decode(entry.bytes.span, linkType: entry.linkType)
             let reference = FrameReference(vantage: entry.vantage, frame: frame, time: entry.time)
-            engine.observe(Observation(reference: reference, packet: packet, originalLength: entry.bytes.count))
+            let identity = engine.state.tracksJourneys ? FrameIdentity.of(entry.bytes.span, linkType: entry.linkType) : nil
+            engine.observe(Observation(reference: reference, packet: packet, originalLength: entry.bytes.count, identity: identity))
         }
         return engine.finish()
     }

@@ -61,6 +61,15 @@ private func double(_ value: DetailValue?) -> Double? {
         #expect(abs(double(detail(finding, "expected_takeover_s"))! - 3.609375) < 0.000_01)
     }
 
+    /// Scenario vip-ucarp-failover: the gap exceeds the CARP prediction by ucarp's poll loop.
+    @Test func namesUcarpsPollLoop() throws {
+        let finding = try #require(F.run(S.ucarpFailover(), VIPFailoverDetector(configuration: .init())).first)
+        #expect(finding.summary.contains("(protocol predicts 3.39 s; ucarp's poll loop adds up to 1 s)"), "\(finding.summary)")
+        #expect(finding.details["implementation"] == .string("ucarp"))
+        let keepalived = try #require(F.run(S.keepalivedSigkill(), VIPFailoverDetector(configuration: .init())).first)
+        #expect(!keepalived.summary.contains("ucarp") && keepalived.details["implementation"] == nil)
+    }
+
     @Test func quietOnColdStartAndHSRP() {
         for timeline in [S.keepalivedColdStart(), S.keepalivedColdStartReversed(), S.hsrpNormal()] {
             #expect(F.run(timeline, VIPFailoverDetector(configuration: .init())).isEmpty)
@@ -84,10 +93,58 @@ private func double(_ value: DetailValue?) -> Double? {
         #expect(finding.macs == ["02:aa:00:00:00:01", "02:aa:00:00:00:02"])
     }
 
+    /// Scenario vip-split-brain (four vantage points): an advert captured at each counts once.
+    @Test func countsAdvertsOncePerVantage() throws {
+        func summary(vantages: Int) throws -> String {
+            var timeline = Timeline(vantages: (0..<vantages).map { "v\($0)" })
+            for vantage in 0..<vantages {
+                F.keepalived(&timeline, F.nodeA, priority: 150, from: 0, to: 20, vantage: vantage)
+                F.keepalived(&timeline, F.nodeB, priority: 100, from: 5.5, to: 12.5, vantage: vantage)
+            }
+            let findings = F.run(timeline, VIPSplitBrainDetector(configuration: .init()))
+            return try #require(findings.of("vip.split_brain").first).summary
+        }
+        let one = try summary(vantages: 1)
+        #expect(one.contains("(9 and 8 adverts)"), "\(one)")
+        #expect(try summary(vantages: 3) == one)
+    }
+
+    /// Scenario vip-split-brain: which hosts sent the VIP's traffic to which node meanwhile.
+    @Test func namesTheHostsOnEachSide() throws {
+        var timeline = Timeline(vantages: ["client", "switch"])
+        F.keepalived(&timeline, F.nodeA, priority: 150, from: 0, to: 20)
+        F.keepalived(&timeline, F.nodeB, priority: 100, from: 5.5, to: 12.5)
+        // Before the overlap: not counted. During: client to A (until B's GARP), then to B;
+        // client2 to A throughout. The same frames at a second vantage count once.
+        F.pings(&timeline, mac: F.nodeA.mac, start: 1, end: 5)
+        F.pings(&timeline, mac: F.nodeA.mac, start: 5.6, end: 6.5)
+        F.pings(&timeline, mac: F.nodeB.mac, start: 6.75, end: 12)
+        F.pings(&timeline, mac: F.nodeB.mac, start: 6.75, end: 12, vantage: 1)
+        F.pings(&timeline, from: F.client2, mac: F.nodeA.mac, start: 6, end: 12, every: 1)
+        // After the overlap: not counted.
+        F.pings(&timeline, mac: F.nodeA.mac, start: 16, end: 19)
+        let findings = F.run(timeline, VIPSplitBrainDetector(configuration: .init()))
+        let finding = try #require(findings.of("vip.split_brain").first)
+        #expect(findings.count == 1)
+        #expect(
+            finding.summary.contains(
+                "meanwhile hosts sent the VIP's traffic to 02:aa:00:00:00:01 (10.0.0.50 ×4 and 10.0.0.51 ×7) and 02:aa:00:00:00:02 (10.0.0.50 ×22)"),
+            "\(finding.summary)")
+        #expect(finding.ips.contains("10.0.0.50") && finding.ips.contains("10.0.0.51"))
+        guard case .list(let senders) = finding.details["senders"] else {
+            Issue.record("no senders detail")
+            return
+        }
+        #expect(senders.count == 3)
+        #expect(finding.evidence.contains { $0.note == "10.0.0.50 sends the VIP's traffic to 02:aa:00:00:00:02" })
+    }
+
     @Test func quietOnColdStartAndPreemption() {
         var preemption = Timeline()
         F.keepalived(&preemption, F.nodeB, priority: 100, from: 0, to: 20.2)
         F.keepalived(&preemption, F.nodeA, priority: 150, from: 20, to: 40)
+        F.pings(&preemption, mac: F.nodeB.mac, start: 1, end: 20.2)
+        F.pings(&preemption, mac: F.nodeA.mac, start: 20.3, end: 39)
         for timeline in [S.keepalivedColdStart(), S.keepalivedColdStartReversed(), preemption] {
             #expect(F.run(timeline, VIPSplitBrainDetector(configuration: .init())).isEmpty)
         }
@@ -260,5 +317,74 @@ private func double(_ value: DetailValue?) -> Double? {
         let finding = try #require(findings.first)
         #expect(finding.details["paths"] == .object(["at_backup_vantage": .int(11)]))
         #expect(finding.summary.contains("backup 10.0.0.3 (captured at fw2)"))
+    }
+
+    /// Scenario 001-synack-to-backup: B was master until A preempted it; seconds later the
+    /// switch hands some of a server's SYN-ACKs (to A's MAC, routed via the VIP) to B's port.
+    static func preemptedBackup(straysFrom start: Double, retransmitted: Int = 0) -> Timeline {
+        var timeline = Timeline(vantages: ["fw1", "fw2"])
+        F.keepalived(&timeline, F.nodeB, priority: 100, from: 0, to: 10, vantage: 0)
+        F.keepalived(&timeline, F.nodeB, priority: 100, from: 0.0001, to: 10, vantage: 1)
+        F.keepalived(&timeline, F.nodeA, priority: 150, from: 10.5, to: 40, vantage: 0)
+        F.keepalived(&timeline, F.nodeA, priority: 150, from: 10.5001, to: 40, vantage: 1)
+        // fw2's host is B: its own ARP request, unpadded, at its vantage.
+        timeline.add(FrameBuilder.arpRequest(from: F.nodeB.mac, ip: F.nodeB.ip, asking: F.client.ip, padTo: 0), at: 12, vantage: 1)
+        let server: FrameBuilder.Host = (MACAddress(0x02, 0xAA, 0, 0, 0, 0x20), IPv4Address(10, 0, 0, 20))
+        var time = start
+        for port in UInt16(50_000)..<50_008 {
+            timeline.add(
+                FrameBuilder.tcp(
+                    from: (server.mac, server.ip, 7000), to: (F.nodeA.mac, F.remote, port), flags: [.syn, .ack],
+                    options: TCPOptions(timestampValue: 9, timestampEcho: 1000 + UInt32(port))),
+                at: time, vantage: 1)
+            // The client's original SYN (TSval echoed by the SYN-ACK) at a vantage whose clock is
+            // 0.35 s ahead, so after the stray; its retransmission 1 s later (a newer TSval),
+            // routed in through A; another client port's SYN is no retransmission.
+            let syn: FrameBuilder.Endpoint = (F.nodeA.mac, F.remote, port)
+            timeline.add(
+                FrameBuilder.tcp(
+                    from: syn, to: (server.mac, server.ip, 7000), flags: [.syn],
+                    options: TCPOptions(timestampValue: 1000 + UInt32(port))), at: time + 0.35, vantage: 0)
+            if Int(port - 50_000) < retransmitted {
+                timeline.add(
+                    FrameBuilder.tcp(
+                        from: syn, to: (server.mac, server.ip, 7000), flags: [.syn],
+                        options: TCPOptions(timestampValue: 2000 + UInt32(port))), at: time + 1.0, vantage: 0)
+            } else {
+                timeline.add(
+                    FrameBuilder.tcp(from: (syn.mac, syn.ip, port + 100), to: (server.mac, server.ip, 7000), flags: [.syn]),
+                    at: time + 1.0, vantage: 0)
+            }
+            time += 0.4
+        }
+        return timeline
+    }
+
+    @Test func firesOnSYNACKsToTheMasterCapturedAtAFormerMaster() throws {
+        let findings = F.run(Self.preemptedBackup(straysFrom: 20), VIPTrafficToBackupDetector(configuration: .init()))
+        let finding = try #require(findings.first)
+        #expect(findings.count == 1)
+        #expect(finding.details["paths"] == .object(["at_backup_vantage": .int(8)]))
+        #expect(finding.summary.contains("backup 10.0.0.3 (captured at fw2)"))
+        #expect(finding.summary.contains("8 frames, 400.0 ms apart; senders 10.0.0.20 (02:aa:00:00:00:20) ×8"))
+        #expect(finding.summary.hasSuffix("; 8 were SYN-ACKs."), "\(finding.summary)")
+        #expect(finding.details["client_syn_retransmissions"] == .int(0))
+    }
+
+    /// Seed 001: the client's SYN retransmissions tie the strays to the slow handshakes.
+    @Test func tiesStraySYNACKsToTheClientsRetransmissions() throws {
+        let timeline = Self.preemptedBackup(straysFrom: 20, retransmitted: 5)
+        let finding = try #require(F.run(timeline, VIPTrafficToBackupDetector(configuration: .init())).first)
+        #expect(
+            finding.summary.hasSuffix(
+                "; 8 were SYN-ACKs, and for 5 of them the client retransmitted its SYN 1.00 s later (median): handshakes the backup dropped."),
+            "\(finding.summary)")
+        #expect(finding.details["syn_acks"] == .int(8))
+        #expect(finding.details["client_syn_retransmissions"] == .int(5))
+        #expect(finding.details["retransmission_delay_median_s"] == .double(1.0))
+    }
+
+    @Test func quietOnFloodingRightAfterThePreemption() {
+        #expect(F.run(Self.preemptedBackup(straysFrom: 11), VIPTrafficToBackupDetector(configuration: .init())).isEmpty)
     }
 }
