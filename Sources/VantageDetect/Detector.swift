@@ -45,22 +45,29 @@ public struct ObservationInterest: OptionSet, Sendable, Hashable {
     public static let tcp = ObservationInterest(rawValue: 1 << 6)
     /// UDP datagrams (always together with ``ipData``): heartbeats.
     public static let udp = ObservationInterest(rawValue: 1 << 7)
+    /// An IP data frame (the ``ipData`` class) after which the ``NeighborTable`` reports an event
+    /// (``NeighborTable/events``: a claim, a frame to a former owner or switching MACs, a former
+    /// owner still sending), so a detector that only reacts to those events on the data plane is
+    /// not called on every other IP frame.
+    public static let dataPlaneEvent = ObservationInterest(rawValue: 1 << 8)
     /// Everything.
     public static let all = ObservationInterest(rawValue: .max)
 
     /// The class of one decoded packet.
-    public static func of(_ packet: DecodedPacket) -> ObservationInterest {
-        switch packet.network {
+    public static func of(_ packet: DecodedPacket) -> ObservationInterest { of(packet.shape) }
+
+    /// The class of a decoded packet with `shape` (what the engine uses: no read of the layers).
+    @inlinable
+    public static func of(_ shape: DecodedShape) -> ObservationInterest {
+        switch shape.network {
         case .arp: return .arp
         case .nlbHeartbeat: return .nlb
         case .ipv4, .ipv6:
-            switch packet.transport {
+            switch shape.transport {
             case .neighborDiscovery: return .neighborDiscovery
             case .vrrp, .carp: return .redundancy
             case .tcp: return [.ipData, .tcp]
-            case .udp:
-                if case .hsrp = packet.application { return .redundancy }
-                return [.ipData, .udp]
+            case .udp: return shape.application == .hsrp ? .redundancy : [.ipData, .udp]
             default: return .ipData
             }
         default: return []

@@ -257,6 +257,31 @@ struct NeighborState {
             formerOwnerSource = nil
             events = []
         }
+        // The data plane (nearly every frame) straight from the observation's cached addresses,
+        // without reading the layer enums; adverts, NDP and ARP below.
+        let shape = observation.shape
+        switch shape.network {
+        case .ipv4, .ipv6:
+            switch shape.transport {
+            case .vrrp, .carp, .neighborDiscovery:
+                break
+            default:
+                if shape.application != .hsrp, let source = observation.ipSource, let destination = observation.ipDestination {
+                    observeData(source: source, destination: destination, hopLimit: observation.hopLimit, observation: observation)
+                    return
+                }
+            }
+        case .arp:
+            break
+        default:
+            return
+        }
+        observeControl(observation)
+    }
+
+    /// ARP, NDP, redundancy adverts (and the data-plane side of an advert's IP frame).
+    @inline(never)
+    private mutating func observeControl(_ observation: Observation) {
         switch observation.packet.network {
         case .arp(let arp):
             observeARP(arp, observation: observation)
@@ -309,14 +334,14 @@ struct NeighborState {
     private mutating func observeData(
         source: NeighborAddress, destination: NeighborAddress, hopLimit: UInt8, observation: Observation
     ) {
-        guard let sourceMAC = observation.packet.sourceMAC else { return }
+        guard let sourceMAC = observation.sourceMAC else { return }
         let vlan = observation.vlan
         let reference = observation.reference
         var sourceOwned = false
         if source.isUnicastHost, let slot = addresses.find(NeighborKey(vlan: vlan, address: source)) {
             sourceOwned = refreshSource(slot: slot, mac: sourceMAC, reference: reference, hopLimit: hopLimit)
         }
-        guard let destinationMAC = observation.packet.destinationMAC, destinationMAC.isUnicast, destination.isUnicastHost,
+        guard let destinationMAC = observation.destinationMAC, destinationMAC.isUnicast, destination.isUnicastHost,
             let addressSlot = addresses.find(NeighborKey(vlan: vlan, address: destination))
         else { return }
         let count = addresses[slot: addressSlot].history.count
@@ -347,7 +372,7 @@ struct NeighborState {
         if let slot = senders.find(key) {
             switchedFrom = useSender(slot: slot, destinationMAC: destinationMAC, reference: reference)
             if sourceOwned {
-                senders[slot: slot].senderAddress = source
+                if senders[slot: slot].senderAddress != source { senders[slot: slot].senderAddress = source }
             } else if Int(senders[slot: slot].foreignSourceNotes) < StationRecord.foreignSourceLimit,
                 senders[slot: slot].foreignSource != source
             {
@@ -393,8 +418,7 @@ struct NeighborState {
         guard count > 0 else { return false }
         let owner = addresses[slot: slot].history[count - 1].mac
         if owner == mac {
-            addresses[slot: slot].history[count - 1].lastSeen = reference
-            addresses[slot: slot].history[count - 1].dataFrames &+= 1
+            addresses[slot: slot].history[count - 1].noteDataFrame(reference)
             return true
         }
         var index = count - 1
@@ -461,8 +485,7 @@ struct NeighborState {
     private mutating func useSender(slot: Int, destinationMAC: MACAddress, reference: FrameReference) -> MACAddress? {
         let current = senders[slot: slot].destinationMAC
         if current == destinationMAC {
-            senders[slot: slot].lastFrame = reference
-            senders[slot: slot].frames &+= 1
+            senders[slot: slot].noteFrame(reference)
             return nil
         }
         var record = senders[slot: slot]
@@ -719,5 +742,23 @@ struct NeighborState {
     private mutating func senderSlot(_ key: SenderKey) -> Int {
         if let slot = senders.find(key) { return slot }
         return senders.insert(key, SenderRecord(key: key)).slot
+    }
+}
+
+extension OwnershipInterval {
+    /// A data frame from the owner (one access on the hot path instead of one per field).
+    @inline(__always)
+    mutating func noteDataFrame(_ reference: FrameReference) {
+        lastSeen = reference
+        dataFrames &+= 1
+    }
+}
+
+extension SenderRecord {
+    /// Another frame to the same destination MAC (one access instead of one per field).
+    @inline(__always)
+    mutating func noteFrame(_ reference: FrameReference) {
+        lastFrame = reference
+        frames &+= 1
     }
 }

@@ -82,10 +82,12 @@ public final class VirtualIPGroups {
 
     private var groupIndexByKey: [VirtualIPGroupKey: Int] = [:]
     private var groupsByVLAN: [UInt16: [Int]] = [:]
-    private var vipIndex: [UInt64: Int] = [:]
     private var memberMACIndex: [UInt64: [Int]] = [:]
     private var routerAddressIndex: [UInt64: [Int]] = [:]
-    private var onLink: Set<UInt64> = []
+    /// VIPs, ARP senders and router addresses by (VLAN, IPv4): one cheap lookup per data frame.
+    private var roles = WordTable(placeholder: AddressRole())
+    /// ARP senders remembered in ``roles`` (at most ``Limits/onLinkAddresses``).
+    private var onLinkCount = 0
     private var takeoverRing: [VirtualIPTakeover] = []
     private var nextTakeoverID = 0
     private var pendingGARPs: [PendingGARP] = []
@@ -110,7 +112,7 @@ public final class VirtualIPGroups {
 
     /// The group for which `ip` is a virtual address on `vlan`.
     public func groupIndex(owningVIP ip: IPv4Address, vlan: UInt16) -> Int? {
-        vipIndex[Self.key(vlan, ip)]
+        roles[Self.key(vlan, ip)]?.vipGroup
     }
 
     /// Groups in which `mac` is a router's own MAC (real MAC or own advert source) on `vlan`.
@@ -149,15 +151,24 @@ public final class VirtualIPGroups {
 
     /// Whether `ip` is a router's own address in some group on `vlan`.
     public func isRouterAddress(_ ip: IPv4Address, vlan: UInt16) -> Bool {
-        routerAddressIndex[Self.key(vlan, ip)] != nil
+        roles[Self.key(vlan, ip)]?.isRouterAddress ?? false
     }
 
     /// Whether `ip` is known to be on the link of `vlan`: an ARP sender, a router's own
     /// address or a VIP.
     public func isOnLink(_ ip: IPv4Address, vlan: UInt16) -> Bool {
-        let key = Self.key(vlan, ip)
-        return onLink.contains(key) || routerAddressIndex[key] != nil || vipIndex[key] != nil
+        roles[Self.key(vlan, ip)]?.isOnLink ?? false
     }
+
+    /// What the groups know about `ip` on `vlan` (whether it is a VIP, an ARP sender, a router's
+    /// address), in one lookup.
+    public func role(of ip: IPv4Address, vlan: UInt16) -> AddressRole {
+        roles[Self.key(vlan, ip)] ?? AddressRole()
+    }
+
+    /// Whether the capture host of any vantage point is known (``vantageHost(_:)``, ``routers(atVantage:)``
+    /// are empty otherwise).
+    public var knowsVantageHosts: Bool { !vantageHosts.isEmpty }
 
     /// The capture host of vantage `vantage`, as far as its own frames showed it.
     public func vantageHost(_ vantage: Int) -> VantageHost? { vantageHosts[vantage] }
@@ -545,7 +556,7 @@ public final class VirtualIPGroups {
 
         let variant = arp.variant
         let gratuitous = variant.isGratuitous || variant == .announcement
-        if let groupIndex = vipIndex[spaKey] {
+        if let groupIndex = roles[spaKey]?.vipGroup {
             let answers = gratuitous || variant == .reply || variant == .request
             guard answers else { return }
             groups[groupIndex].recordAnswer(for: .v4(spa), mac: sha, at: reference)
@@ -699,6 +710,7 @@ public final class VirtualIPGroups {
             let key = Self.key(vlan, ip)
             if !(routerAddressIndex[key]?.contains(groupIndex) ?? false) {
                 routerAddressIndex[key, default: []].append(groupIndex)
+                roles.update(key, initial: AddressRole()) { $0.isRouterAddress = true }
             }
         }
     }
@@ -706,17 +718,20 @@ public final class VirtualIPGroups {
     private func indexVIP(_ address: RouterAddress, group: Int, vlan: UInt16) {
         guard let ip = address.ipv4 else { return }
         let key = Self.key(vlan, ip)
-        if vipIndex[key] == nil { vipIndex[key] = group }
+        roles.update(key, initial: AddressRole()) { role in
+            if role.vipGroup == nil { role.vipGroup = group }
+        }
     }
 
     private func rememberOnLink(_ vlan: UInt16, _ ip: IPv4Address) {
         let key = Self.key(vlan, ip)
-        guard !onLink.contains(key) else { return }
-        guard onLink.count < limits.onLinkAddresses else {
+        guard !(roles[key]?.isARPSender ?? false) else { return }
+        guard onLinkCount < limits.onLinkAddresses else {
             droppedOnLinkAddresses += 1
             return
         }
-        onLink.insert(key)
+        onLinkCount += 1
+        roles.update(key, initial: AddressRole()) { $0.isARPSender = true }
     }
 
     private func learnVantageHost(_ observation: Observation, ip: IPv4Address?) {
@@ -739,4 +754,25 @@ public final class VirtualIPGroups {
 
     static func key(_ vlan: UInt16, _ ip: IPv4Address) -> UInt64 { UInt64(vlan) << 32 | UInt64(ip.rawValue) }
     static func key(_ vlan: UInt16, _ mac: MACAddress) -> UInt64 { UInt64(vlan) << 48 | mac.rawValue }
+}
+
+/// What ``VirtualIPGroups`` knows about one IPv4 address on one VLAN.
+public struct AddressRole: Sendable, Hashable {
+    private var group: Int32 = -1
+    /// An ARP sender seen on the VLAN.
+    public internal(set) var isARPSender = false
+    /// A router's own address in some group.
+    public internal(set) var isRouterAddress = false
+
+    /// Nothing known.
+    public init() {}
+
+    /// The group for which the address is a virtual IP (the first group that named it).
+    public internal(set) var vipGroup: Int? {
+        get { group < 0 ? nil : Int(group) }
+        set { group = newValue.map { Int32(truncatingIfNeeded: $0) } ?? -1 }
+    }
+
+    /// Known to be on the link: an ARP sender, a router's own address or a VIP.
+    public var isOnLink: Bool { group >= 0 || isARPSender || isRouterAddress }
 }

@@ -160,7 +160,8 @@ public final class ARPStormDetector: ConfigurableDetector {
         static let targetLimit = 65536
         static let evidenceLimit = 12
 
-        mutating func add(_ reference: FrameReference, target: IPv4Address, sender: MACAddress, note: String) {
+        /// Counts one request; `note` is worded only when it becomes evidence.
+        mutating func add(_ reference: FrameReference, target: IPv4Address, sender: MACAddress, note: @autoclosure () -> String) {
             requests += 1
             last = reference.time
             vantages.insert(reference.vantage)
@@ -169,9 +170,9 @@ public final class ARPStormDetector: ConfigurableDetector {
             lowest = min(lowest ?? target, target)
             highest = max(highest ?? target, target)
             if evidence.count < Self.evidenceLimit {
-                evidence.append(Evidence(reference, note))
+                evidence.append(Evidence(reference, note()))
             } else {
-                lastEvidence = Evidence(reference, note)
+                lastEvidence = Evidence(reference, note())
             }
         }
     }
@@ -221,7 +222,10 @@ public final class ARPStormDetector: ConfigurableDetector {
         let reference = observation.reference
         let time = reference.time
         let key = SenderKey(vlan: observation.vlan, mac: arp.senderMAC)
-        let note = "who-has \(arp.targetIP) tell \(arp.senderIP.isUnspecified ? "0.0.0.0 (probe)" : arp.senderIP.description) at \(state.vantageName(reference.vantage))"
+        // Worded only for a request that becomes evidence (inside an episode).
+        func note() -> String {
+            "who-has \(arp.targetIP) tell \(arp.senderIP.isUnspecified ? "0.0.0.0 (probe)" : arp.senderIP.description) at \(state.vantageName(reference.vantage))"
+        }
         let settings = settings
 
         // Segment-wide rate, per capture.
@@ -247,7 +251,7 @@ public final class ARPStormDetector: ConfigurableDetector {
             }
         }
         if reference.vantage == segmentVantage {
-            segment?.add(reference, target: arp.targetIP, sender: arp.senderMAC, note: note)
+            segment?.add(reference, target: arp.targetIP, sender: arp.senderMAC, note: note())
         }
         if segmentOpened { emitSegment(state: state, sink: sink) }
 
@@ -305,7 +309,7 @@ public final class ARPStormDetector: ConfigurableDetector {
                 }
             }
             if !arp.senderIP.isUnspecified, sender.episode?.senderIP == nil { sender.episode?.senderIP = arp.senderIP }
-            sender.episode?.add(reference, target: arp.targetIP, sender: key.mac, note: note)
+            sender.episode?.add(reference, target: arp.targetIP, sender: key.mac, note: note())
         }
         for (evictedKey, sender) in evicted {
             openSenders.remove(evictedKey)

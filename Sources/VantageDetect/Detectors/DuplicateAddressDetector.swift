@@ -76,7 +76,9 @@ public final class DuplicateAddressDetector: ConfigurableDetector {
         }
     }
 
-    public let interest: ObservationInterest = [.arp, .neighborDiscovery, .ipData]
+    /// ARP and NDP, and IP data frames only when the neighbor table reports an event for them
+    /// (on any other data frame ``observe(_:state:sink:)`` has nothing to do).
+    public let interest: ObservationInterest = [.arp, .neighborDiscovery, .dataPlaneEvent]
 
     private enum Reason: String {
         case reclaim

@@ -60,7 +60,9 @@ public final class StaleAfterMoveDetector: ConfigurableDetector {
         ]
     }
 
-    public let interest: ObservationInterest = [.ipData, .arp, .neighborDiscovery]
+    /// ARP and NDP, and IP data frames only when the neighbor table reports an event for them
+    /// (on any other data frame ``observe(_:state:sink:)`` has nothing to do).
+    public let interest: ObservationInterest = [.arp, .neighborDiscovery, .dataPlaneEvent]
 
     private struct Episode {
         var oldMAC: MACAddress

@@ -180,6 +180,46 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
         var neighCommand: String { self == .arp ? "ip neigh" : "ip -6 neigh" }
     }
 
+    /// A request's or reply's evidence note, kept as its parts and worded only when a finding
+    /// cites it: most episodes are answered and never reported, and wording every ARP request
+    /// and reply cost more than the rest of the detector.
+    private struct DraftEvidence {
+        enum Note {
+            /// The same request seen at another vantage point.
+            case repeatedRequest(Family)
+            /// The requester's `number`th request.
+            case request(
+                Family, number: Int, unicast: Bool, destination: MACAddress?, requesterIP: ResolvedAddress, target: ResolvedAddress)
+            /// A reply (or an unsolicited one) for `target` from `replier`.
+            case reply(Family, gratuitous: Bool, target: ResolvedAddress, replier: MACAddress)
+        }
+
+        var reference: FrameReference
+        var note: Note
+
+        init(_ reference: FrameReference, _ note: Note) {
+            self.reference = reference
+            self.note = note
+        }
+
+        /// The worded evidence.
+        func evidence(_ state: AnalysisState) -> Evidence {
+            let vantage = state.vantageName(reference.vantage)
+            switch note {
+            case .repeatedRequest(let family):
+                return Evidence(reference, "the same \(family.request) seen at \(vantage)")
+            case .request(let family, let number, let unicast, let destination, let requesterIP, let target):
+                let kind =
+                    unicast
+                    ? "unicast to \(destination.map(\.description) ?? "one host")" : (family == .arp ? "broadcast" : "multicast")
+                return Evidence(reference, "\(family.request) \(number) (\(kind)) from \(requesterIP) for \(target) at \(vantage)")
+            case .reply(let family, let gratuitous, let target, let replier):
+                let what = gratuitous ? "unsolicited \(family.reply)" : family.reply
+                return Evidence(reference, "\(what) from \(target) (\(replier)) seen at \(vantage)")
+            }
+        }
+    }
+
     private struct EpisodeKey: Hashable {
         var vlan: UInt16
         var requester: MACAddress
@@ -215,15 +255,15 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
         var probedMAC: MACAddress?
         var recentRequests: [Transmission] = []
         var gaps: [Int64] = []
-        var requestEvidence: [Evidence] = []
-        var lastRequestEvidence: Evidence?
+        var requestEvidence: [DraftEvidence] = []
+        var lastRequestEvidence: DraftEvidence?
         var requestsByVantage: [Int: Int] = [:]
         var replyCount = 0
         var recentReplies: [Transmission] = []
         var repliesByVantage: [Int: Int] = [:]
         var firstReplyByVantage: [Int: Timestamp] = [:]
-        var replyEvidence: [Evidence] = []
-        var lastReplyEvidence: Evidence?
+        var replyEvidence: [DraftEvidence] = []
+        var lastReplyEvidence: DraftEvidence?
         var replierMAC: MACAddress?
         var evaluateAt: Timestamp?
         /// Whether the data plane is watched for this episode's proof (after a broadcast request).
@@ -395,8 +435,10 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
 
     public func observe(_ observation: Observation, state: AnalysisState, sink: FindingSink) {
         // The data plane (nearly every frame) first, before anything is copied: TCP, and UDP
-        // that is not HSRP, cost a tag test and one word compare while no episode waits.
-        if Self.isTCPOrPlainUDP(observation.packet.transport, observation.packet.application) {
+        // that is not HSRP, cost a test of the decoded shape and one word compare while no
+        // episode waits.
+        let shape = observation.shape
+        if shape.transport == .tcp || (shape.transport == .udp && shape.application != .hsrp) {
             if dataWatchMask != 0 { observeData(observation, state: state) }
             return
         }
@@ -443,21 +485,6 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
             }
         default:
             break
-        }
-    }
-
-    /// Whether a frame is TCP, or UDP other than HSRP: plain data. Only the two layers' tags are
-    /// read (the compiler still copies the transport enum to get its tag: ~45 instructions).
-    @inline(__always)
-    private static func isTCPOrPlainUDP(_ transport: borrowing TransportLayer, _ application: borrowing ApplicationLayer) -> Bool {
-        switch transport {
-        case .tcp: return true
-        case .udp:
-            switch application {
-            case .hsrp: return false
-            default: return true
-            }
-        default: return false
         }
     }
 
@@ -621,7 +648,7 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
     /// target? Only frames from a waiting requester's MAC get past the first lookup.
     @inline(never)
     private func observeData(_ observation: Observation, state: AnalysisState) {
-        guard let source = observation.packet.sourceMAC, dataWatchMask & Self.watchBit(source) != 0,
+        guard let source = observation.sourceMAC, dataWatchMask & Self.watchBit(source) != 0,
             dataWatchers[source] != nil
         else { return }
         let packet = observation.packet
@@ -781,14 +808,13 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
             key, default: { Episode(family: family, key: key, requesterIP: requesterIP, first: time) }
         ) { episode in
             episode.requestsByVantage[vantage, default: 0] += 1
-            let kind = unicast
-                ? "unicast to \(destination.map(\.description) ?? "one host")" : (family == .arp ? "broadcast" : "multicast")
             if let index = episode.recentRequests.lastIndex(where: {
                 abs(time - $0.time) <= tolerance && !$0.vantages.contains(vantage)
             }) {
                 episode.recentRequests[index].vantages.append(vantage)
-                let note = "the same \(family.request) seen at \(state.vantageName(vantage))"
-                Self.record(Evidence(observation.reference, note), in: &episode.requestEvidence, last: &episode.lastRequestEvidence, limit: Episode.requestEvidenceLimit)
+                Self.record(
+                    DraftEvidence(observation.reference, .repeatedRequest(family)), in: &episode.requestEvidence,
+                    last: &episode.lastRequestEvidence, limit: Episode.requestEvidenceLimit)
                 return
             }
             if episode.count > 0 {
@@ -804,8 +830,11 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
             }
             episode.recentRequests.append(Transmission(time: time, vantages: [vantage]))
             if episode.recentRequests.count > Episode.recentLimit { episode.recentRequests.removeFirst() }
-            let note = "\(family.request) \(episode.count) (\(kind)) from \(requesterIP) for \(target) at \(state.vantageName(vantage))"
-            Self.record(Evidence(observation.reference, note), in: &episode.requestEvidence, last: &episode.lastRequestEvidence, limit: Episode.requestEvidenceLimit)
+            let note = DraftEvidence.Note.request(
+                family, number: episode.count, unicast: unicast, destination: destination, requesterIP: requesterIP, target: target)
+            Self.record(
+                DraftEvidence(observation.reference, note), in: &episode.requestEvidence, last: &episode.lastRequestEvidence,
+                limit: Episode.requestEvidenceLimit)
         }
         closeEvicted(result.evicted, at: time, state: state, sink: sink)
         if !unicast, let episode = pending[key] {
@@ -816,7 +845,7 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
         schedule(pending[key])
     }
 
-    private static func record(_ evidence: Evidence, in list: inout [Evidence], last: inout Evidence?, limit: Int) {
+    private static func record(_ evidence: DraftEvidence, in list: inout [DraftEvidence], last: inout DraftEvidence?, limit: Int) {
         if list.count < limit { list.append(evidence) } else { last = evidence }
     }
 
@@ -842,7 +871,6 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
             episode.replierMAC = replier
             episode.repliesByVantage[vantage, default: 0] += 1
             if episode.firstReplyByVantage[vantage] == nil { episode.firstReplyByVantage[vantage] = time }
-            let what = gratuitous ? "unsolicited \(family.reply)" : family.reply
             if let index = episode.recentReplies.lastIndex(where: {
                 abs(time - $0.time) <= tolerance && !$0.vantages.contains(vantage)
             }) {
@@ -852,8 +880,10 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
                 episode.recentReplies.append(Transmission(time: time, vantages: [vantage]))
                 if episode.recentReplies.count > Episode.recentLimit { episode.recentReplies.removeFirst() }
             }
-            let note = "\(what) from \(key.target) (\(replier)) seen at \(state.vantageName(vantage))"
-            Self.record(Evidence(observation.reference, note), in: &episode.replyEvidence, last: &episode.lastReplyEvidence, limit: Episode.replyEvidenceLimit)
+            let note = DraftEvidence.Note.reply(family, gratuitous: gratuitous, target: key.target, replier: replier)
+            Self.record(
+                DraftEvidence(observation.reference, note), in: &episode.replyEvidence, last: &episode.lastReplyEvidence,
+                limit: Episode.replyEvidenceLimit)
             let due = time + tolerance
             if episode.evaluateAt == nil || due < episode.evaluateAt! { episode.evaluateAt = due }
         }
@@ -1226,10 +1256,11 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
         let severity: Severity = level >= 2 ? .critical : (level <= 0 ? .info : .warning)
 
         // Evidence.
-        var evidence = episode.requestEvidence
-        if let last = episode.lastRequestEvidence { evidence.append(last) }
-        evidence += episode.replyEvidence
-        if let last = episode.lastReplyEvidence { evidence.append(last) }
+        var drafts = episode.requestEvidence
+        if let last = episode.lastRequestEvidence { drafts.append(last) }
+        drafts += episode.replyEvidence
+        if let last = episode.lastReplyEvidence { drafts.append(last) }
+        var evidence = drafts.map { $0.evidence(state) }
         if let proof = episode.dataProof { evidence.append(proof.evidence) }
 
         // Details.

@@ -136,7 +136,7 @@ public final class VIPFailoverWithoutGARPDetector: ConfigurableDetector {
     }
 
     public func observe(_ observation: Observation, state: AnalysisState, sink: FindingSink) {
-        if ObservationInterest.of(observation.packet) == .redundancy {
+        if ObservationInterest.of(observation.shape) == .redundancy {
             let vantage = observation.reference.vantage
             if advertSpans[vantage] != nil {
                 advertSpans[vantage]!.last = observation.time
@@ -146,7 +146,8 @@ public final class VIPFailoverWithoutGARPDetector: ConfigurableDetector {
             collect(state, sink: sink)
             return
         }
-        guard !watches.isEmpty, let ip = observation.packet.ipv4, let destinationMAC = observation.packet.destinationMAC
+        guard !watches.isEmpty, let destinationMAC = observation.destinationMAC, observation.shape.network == .ipv4,
+            let ip = observation.packet.ipv4
         else { return }
         let vlan = observation.vlan
         let time = observation.time

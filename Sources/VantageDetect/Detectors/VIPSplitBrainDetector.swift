@@ -104,7 +104,7 @@ public final class VIPSplitBrainDetector: ConfigurableDetector {
     }
 
     public func observe(_ observation: Observation, state: AnalysisState, sink: FindingSink) {
-        guard ObservationInterest.of(observation.packet) == .redundancy else {
+        guard ObservationInterest.of(observation.shape) == .redundancy else {
             if !open.isEmpty { observeData(observation, state: state) }
             return
         }

@@ -186,9 +186,23 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
 
     public func observe(_ observation: Observation, state: AnalysisState, sink: FindingSink) {
         let vips = state.virtualIPs
-        guard !vips.isEmpty, let ip = observation.packet.ipv4 else { return }
+        guard !vips.isEmpty, let destination = observation.ipDestination?.ipv4 else { return }
+        // One lookup tells a VIP from an on-link address: a frame to an on-link address that is
+        // not a VIP (nearly every frame) is never stray, and ends here unless a stray SYN-ACK
+        // waits for its client's retransmission.
+        let role = vips.role(of: destination, vlan: observation.vlan)
+        guard role.vipGroup != nil || !role.isOnLink || !strayHandshakes.isEmpty else { return }
+        observeCandidate(observation, role: role, state: state, sink: sink)
+    }
+
+    /// A frame to a VIP or to an off-link address (routed, perhaps via the VIP), or any frame
+    /// while a stray SYN-ACK waits for its retransmission.
+    @inline(never)
+    private func observeCandidate(_ observation: Observation, role: AddressRole, state: AnalysisState, sink: FindingSink) {
+        let vips = state.virtualIPs
+        guard let ip = observation.packet.ipv4 else { return }
         let destination = ip.destination
-        guard !destination.isMulticast, destination != .broadcast, !ignored.contains(ip.source) else { return }
+        guard !destination.isMulticast, destination != .broadcast, ignored.isEmpty || !ignored.contains(ip.source) else { return }
         let vlan = observation.vlan
         let time = observation.time
         if !strayHandshakes.isEmpty, case .tcp(let tcp) = observation.packet.transport, tcp.flags.contains(.syn),
@@ -196,9 +210,9 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
         {
             matchRetransmission(ip, tcp, at: time)
         }
-        let destinationMAC = observation.packet.destinationMAC
+        let destinationMAC = observation.destinationMAC
 
-        if let groupIndex = vips.groupIndex(owningVIP: destination, vlan: vlan) {
+        if let groupIndex = role.vipGroup {
             let group = vips.groups[groupIndex]
             guard group.master != nil else { return }
             if let destinationMAC, destinationMAC.isUnicast, !group.isMasterMAC(destinationMAC) {
@@ -215,7 +229,7 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
             atBackupVantage(observation, group: groupIndex, destinationMAC: destinationMAC, path: .toVIP, state: state, sink: sink)
             return
         }
-        guard !vips.isOnLink(destination, vlan: vlan) else { return }
+        guard !role.isOnLink else { return }
         guard let destinationMAC, destinationMAC.isUnicast else {
             // A cooked capture has no destination MAC, but marks frames addressed to another
             // host's MAC: routed traffic delivered to this vantage's port by mistake.
@@ -241,6 +255,7 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
             return
         }
         // Routed via the VIP (to the master's MAC) but captured at a backup's vantage point.
+        guard vips.knowsVantageHosts else { return }
         for pair in routersAtVantage(observation.reference.vantage, state)
         where vips.groups[pair.group].key.vlan == vlan && vips.groups[pair.group].isMasterMAC(destinationMAC) {
             atBackupVantage(observation, group: pair.group, destinationMAC: destinationMAC, path: .routed, state: state, sink: sink)
@@ -319,7 +334,8 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
         _ observation: Observation, group groupIndex: Int, destinationMAC: MACAddress?, path: Path, state: AnalysisState,
         sink: FindingSink
     ) {
-        guard let pair = routersAtVantage(observation.reference.vantage, state).first(where: { $0.group == groupIndex })
+        guard state.virtualIPs.knowsVantageHosts,
+            let pair = routersAtVantage(observation.reference.vantage, state).first(where: { $0.group == groupIndex })
         else { return }
         let group = state.virtualIPs.groups[groupIndex]
         let time = observation.time

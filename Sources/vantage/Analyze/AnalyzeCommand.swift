@@ -86,32 +86,16 @@ struct AnalyzeCommand: ParsableCommand {
         let names = session.vantageNames
         let engine = AnalysisEngine(configuration: configuration, vantageNames: names)
         if !noAlign { session.alignClocks(configuration: configuration, engine: engine) }
-        let decoder = session.decoder
-        let journeys = engine.state.tracksJourneys
+        var decoder = session.decoder
         var progress = ProgressMeter(totalBytes: session.merged.totalFileBytes)
-        var frames = 0
-        var first: Timestamp?
-        var last = Timestamp.zero
-        while let vantage = session.merged.next() {
-            progress.tick { session.merged.totalBytesRead }
-            guard try session.currentRecordPasses() else { continue }
-            let record = session.merged.current
-            let time = session.merged.currentTimestamp
-            if !record.linkType.isSupported { session.noteUnsupported(record.linkType) }
-            var identity: FrameIdentity?
-            let packet = session.merged.withCurrentBytes { bytes in
-                if journeys { identity = FrameIdentity.of(bytes, linkType: record.linkType) }
-                return decoder.decode(bytes, linkType: record.linkType, fcsLength: record.fcsLength)
-            }
-            let reference = FrameReference(vantage: vantage, frame: record.frameNumber, time: time)
-            engine.observe(Observation(reference: reference, packet: packet, originalLength: record.originalLength, identity: identity))
-            frames += 1
-            if first == nil { first = time }
-            last = time
-        }
+        // Frames are decoded in place into the pipeline's slots (no per-frame copy of the layers);
+        // the engine runs on a second core when one is free (see `useEngineThread`).
+        let pipeline = AnalysisPipeline(engine: engine, threaded: Self.useEngineThread)
+        let fed = try Self.feed(
+            &session, decoder: &decoder, into: pipeline, journeys: engine.state.tracksJourneys, progress: &progress)
         progress.finish()
-        let findings = ReportedFinding.resolve(engine.finish(), vantageNames: names)
-        try render(findings, frames: frames, names: names, span: first.map { ($0, last) })
+        let findings = ReportedFinding.resolve(pipeline.finish(), vantageNames: names)
+        try render(findings, frames: fed.frames, names: names, span: fed.first.map { ($0, fed.last) })
         if let evidence {
             do {
                 let paths = try EvidenceWriter(directory: evidence).write(findings, vantagePoints: session.merged.vantagePoints)
@@ -124,6 +108,96 @@ struct AnalyzeCommand: ParsableCommand {
         try session.finish()
         let threshold = Severity(name: failOn) ?? .warning
         if findings.contains(where: { $0.severity >= threshold }) { throw ExitCode(1) }
+    }
+
+    /// How many frames went to the pipeline, and the first and last frame's time.
+    struct Fed {
+        var frames = 0
+        var first: Timestamp?
+        var last = Timestamp.zero
+
+        mutating func note(_ time: Timestamp) {
+            frames += 1
+            if first == nil { first = time }
+            last = time
+        }
+    }
+
+    /// Decodes every frame (that passes the filter) into `pipeline`, in merged-timeline order,
+    /// with its ``FrameIdentity`` when `journeys` are tracked (two or more captures). One capture
+    /// file without a filter is read straight from its reader, with no merge step per record (as
+    /// `decode --stats` does). `decoder` is `inout` only so that the per-frame closure captures
+    /// it by address (a captured value is copied for every call).
+    static func feed(
+        _ session: inout CaptureSession, decoder: inout PacketDecoder, into pipeline: AnalysisPipeline, journeys: Bool,
+        progress: inout ProgressMeter
+    ) throws -> Fed {
+        var fed = Fed()
+        if session.vantageNames.count == 1 && session.filter == nil && !journeys {
+            let offset = session.merged.offsetNanoseconds.first ?? 0
+            var unsupported: [LinkType: Int] = [:]
+            let solo = session.merged.withSoloReader { reader throws(CaptureError) in
+                while try reader.advance() {
+                    progress.tick { reader.bytesRead }
+                    let linkType = reader.current.linkType
+                    if !linkType.isSupported { unsupported[linkType, default: 0] += 1 }
+                    let time = Timestamp(nanoseconds: Timestamp.saturatingAdd(reader.current.timestamp.nanoseconds, offset))
+                    let reference = FrameReference(vantage: 0, frame: reader.current.frameNumber, time: time)
+                    let fcsLength = reader.current.fcsLength
+                    let originalLength = reader.current.originalLength
+                    let slot = pipeline.slot
+                    reader.withCurrentBytes { bytes in
+                        slot.pointee.decode(
+                            bytes, linkType: linkType, fcsLength: fcsLength, with: decoder, reference: reference,
+                            originalLength: originalLength)
+                    }
+                    pipeline.commit()
+                    fed.note(time)
+                }
+            }
+            if solo {
+                for (linkType, count) in unsupported { session.noteUnsupported(linkType, count: count) }
+                return fed
+            }
+        }
+        while let vantage = session.merged.next() {
+            progress.tick { session.merged.totalBytesRead }
+            guard try session.currentRecordPasses() else { continue }
+            let record = session.merged.current
+            let time = session.merged.currentTimestamp
+            if !record.linkType.isSupported { session.noteUnsupported(record.linkType) }
+            let reference = FrameReference(vantage: vantage, frame: record.frameNumber, time: time)
+            let slot = pipeline.slot
+            session.merged.withCurrentBytes { bytes in
+                slot.pointee.decode(
+                    bytes, linkType: record.linkType, fcsLength: record.fcsLength, with: decoder, reference: reference,
+                    originalLength: record.originalLength,
+                    identity: journeys ? FrameIdentity.of(bytes, linkType: record.linkType) : nil)
+            }
+            pipeline.commit()
+            fed.note(time)
+        }
+        return fed
+    }
+
+    /// Whether the engine runs on its own thread. It does when a second CPU is likely free: more
+    /// than one CPU, and a 1-minute load average below their number less one half (under 1.5 on
+    /// two CPUs: one busy process, such as this one run before, still leaves a CPU free). On a
+    /// machine already busy, a second thread cannot run beside the first, and handing frames
+    /// between cores then only adds work (the findings are the same either way).
+    /// `VANTAGE_PIPELINE=1` forces the thread (with more than one CPU), `VANTAGE_PIPELINE=0`
+    /// forbids it.
+    static var useEngineThread: Bool {
+        let processors = ProcessInfo.processInfo.activeProcessorCount
+        guard processors > 1 else { return false }
+        switch ProcessInfo.processInfo.environment["VANTAGE_PIPELINE"] {
+        case "0": return false
+        case "1": return true
+        default:
+            var load = [Double](repeating: 0, count: 1)
+            guard getloadavg(&load, 1) == 1 else { return true }
+            return load[0] < Double(processors) - 0.5
+        }
     }
 
     private func render(_ findings: [ReportedFinding], frames: Int, names: [String], span: (Timestamp, Timestamp)?) throws {

@@ -19,6 +19,9 @@ struct Timeline {
     /// Epoch of second 0 of the script (a fixed, realistic date).
     static let epoch = Timestamp(seconds: 1_795_300_000)
 
+    /// Frames added so far.
+    var count: Int { entries.count }
+
     /// An empty timeline with the given vantage points.
     init(vantages: [String] = ["capture"]) { vantageNames = vantages }
 
@@ -31,9 +34,19 @@ struct Timeline {
     /// The time `seconds` after the script's start.
     static func time(_ seconds: Double) -> Timestamp { epoch + Int64((seconds * 1e9).rounded()) }
 
+    /// How frames reach the engine.
+    enum Feed {
+        /// A fresh ``Observation`` per frame, to ``AnalysisEngine/observe(_:)``.
+        case direct
+        /// Decoded in place into an ``AnalysisPipeline``'s slots, as `vantage analyze` does.
+        case pipeline(threaded: Bool, batchSize: Int, batchCount: Int)
+    }
+
     /// Runs the detectors (the standard set by default) and returns their findings. Frame numbers
     /// count per vantage in the order frames were added, as in a capture file.
-    func findings(configuration: AnalysisConfiguration = AnalysisConfiguration(), detectors: [any Detector]? = nil) -> [Finding] {
+    func findings(
+        configuration: AnalysisConfiguration = AnalysisConfiguration(), detectors: [any Detector]? = nil, feed: Feed = .direct
+    ) -> [Finding] {
         let engine = AnalysisEngine(configuration: configuration, vantageNames: vantageNames, detectors: detectors)
         var frameNumbers = [Int](repeating: 0, count: vantageNames.count)
         var numbered: [(Int, Entry)] = []
@@ -43,6 +56,18 @@ struct Timeline {
         }
         numbered.sort { ($0.1.time, $0.1.vantage, $0.0) < ($1.1.time, $1.1.vantage, $1.0) }
         let decoder = PacketDecoder()
+        if case .pipeline(let threaded, let batchSize, let batchCount) = feed {
+            let pipeline = AnalysisPipeline(engine: engine, threaded: threaded, batchSize: batchSize, batchCount: batchCount)
+            for (frame, entry) in numbered {
+                let reference = FrameReference(vantage: entry.vantage, frame: frame, time: entry.time)
+                let identity = engine.state.tracksJourneys ? FrameIdentity.of(entry.bytes.span, linkType: entry.linkType) : nil
+                pipeline.slot.pointee.decode(
+                    entry.bytes.span, linkType: entry.linkType, fcsLength: 0, with: decoder, reference: reference,
+                    originalLength: entry.bytes.count, identity: identity)
+                pipeline.commit()
+            }
+            return pipeline.finish()
+        }
         for (frame, entry) in numbered {
             let packet = decoder.decode(entry.bytes.span, linkType: entry.linkType)
             let reference = FrameReference(vantage: entry.vantage, frame: frame, time: entry.time)
