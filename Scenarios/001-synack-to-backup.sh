@@ -126,6 +126,9 @@ vt_verify "gw1 capture: $synacks_gw1 SYN-ACKs from the server, one per SYN that 
 editcap -t "$OFFSET" "$VT_TMP/client.pcap" "$VT_TMP/client-shifted.pcap" >&2
 editcap -F pcap -t 0 "$VT_TMP/client-shifted.pcap" "$VT_TMP/client-shifted2.pcap" >&2 && mv "$VT_TMP/client-shifted2.pcap" "$VT_TMP/client-shifted.pcap"
 
+# The client's clock runs OFFSET late, so gw1's and gw2's must come out OFFSET behind it (+-1 ms).
+offset_lo=$(python3 -c "print(1000 * $OFFSET - 1)")
+offset_hi=$(python3 -c "print(1000 * $OFFSET + 1)")
 cat >"$VT_TMP/spec.json" <<JSON
 {
   "scenario": "$VT_NAME",
@@ -145,7 +148,12 @@ cat >"$VT_TMP/spec.json" <<JSON
                  "retransmission_delay_median_s": [0.9, 1.5]},
      "text_any": ["the client retransmitted its SYN"],
      "evidence": [{"min": 3, "vantage": "gw2",
-                   "match": {"proto": "tcp", "tcp_flags": "SA", "ip_src": "$SERVER", "ip_dst": "$CLIENT", "pkttype": 3}}]}
+                   "match": {"proto": "tcp", "tcp_flags": "SA", "ip_src": "$SERVER", "ip_dst": "$CLIENT", "pkttype": 3}}]},
+    {"name": "slow-handshakes", "kind": "tcp.handshake_slow", "min_severity": "warning", "names": ["$SERVER"],
+     "caused_by": "to-backup", "details": {"cause": "vip_backup", "first_retry_s": [0.9, 1.5]},
+     "text_any": ["reached the backup"]},
+    {"name": "gw1-clock", "kind": "capture.clock_offset", "details": {"vantage": "gw1", "offset_ms": [$offset_lo, $offset_hi]}},
+    {"name": "gw2-clock", "kind": "capture.clock_offset", "details": {"vantage": "gw2", "offset_ms": [$offset_lo, $offset_hi]}}
   ],
   "optional": [
     {"name": "preemption", "kind": "vip.failover", "max_severity": "info", "ips": ["$VIP", "$A.2", "$A.3"],
