@@ -15,20 +15,8 @@
 source "$(dirname "$0")/lib.sh"
 vt_scenario 002-nlb-host-header
 
-NET=10.40.2
-CLIENT=$NET.5 LB=$NET.2 WEB=$NET.10 VIP=$NET.100 D1=$NET.21 D2=$NET.22
-MAC_C=02:aa:00:00:02:05 MAC_L=02:aa:00:00:02:02 MAC_W=02:aa:00:00:02:10
-CLUSTER_MAC=02:bf:0a:28:02:64 MASK1=02:01:0a:28:02:64 MASK2=02:02:0a:28:02:64
-SITE=www.example.test
-PEERS="$VT_ROOT/Scenarios/nlb_peers.py"
-
-vt_switch_quiet
-vt_host_quiet client "$CLIENT/24" "$MAC_C"
-vt_host_quiet lb "$LB/24" "$MAC_L"
-vt_host_quiet web "$WEB/24" "$MAC_W"
-vt_host_quiet nlb1 "" "$MASK1"
-vt_host_quiet nlb2 "" "$MASK2"
-for member in nlb1 nlb2; do vt_exec "$member" ip link set eth0 promisc on; done
+source "$(dirname "$0")/nlblib.sh"
+nlb_farm
 vt_capture_start web eth0 web
 vt_capture_start lb eth0 lb
 vt_capture_start nlb1 eth0 nlb1

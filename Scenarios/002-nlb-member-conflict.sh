@@ -11,17 +11,12 @@
 source "$(dirname "$0")/lib.sh"
 vt_scenario 002-nlb-member-conflict
 
-NET=10.40.2
-CLIENT=$NET.5 VIP=$NET.100 D1=$NET.21 D2=$NET.22
-MAC_C=02:aa:00:00:02:05 N2=02:15:5d:00:02:22
-CLUSTER_MAC=02:bf:0a:28:02:64 MASK1=02:01:0a:28:02:64 MASK2=02:02:0a:28:02:64
-PEERS="$VT_ROOT/Scenarios/nlb_peers.py"
+source "$(dirname "$0")/nlblib.sh"
+N2=02:15:5d:00:02:22
 
 vt_switch_quiet
 vt_host_quiet client "$CLIENT/24" "$MAC_C"
-vt_host_quiet nlb1 "" "$MASK1"
-vt_host_quiet nlb2 "" "$MASK2"
-for member in nlb1 nlb2; do vt_exec "$member" ip link set eth0 promisc on; done
+nlb_members
 vt_capture_start client eth0 client
 vt_capture_start nlb1 eth0 nlb1
 

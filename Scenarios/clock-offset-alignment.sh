@@ -28,10 +28,7 @@ vt_capture_start client eth0 client
 vt_capture_start server any server-raw
 vt_capture_start gw2 eth0 gw2-raw
 
-vt_keepalived gw1 150 "$VIP/24"
-vt_verify "gw1 became VRRP master and holds $VIP" vt_wait_for 15 vt_has_address gw1 "$VIP"
-vt_keepalived gw2 100 "$VIP/24"
-vt_verify "gw2 entered BACKUP" vt_wait_log 15 "$VT_TMP/keepalived-gw2.log" "Entering BACKUP STATE"
+vt_keepalived_pair "$VIP/24"
 vt_bg server "$VT_TMP/http.log" python3 -m http.server 80 --bind 0.0.0.0
 vt_wait_for 5 vt_exec server bash -c "exec 3<>/dev/tcp/127.0.0.1/80" || vt_fail "HTTP server did not start"
 

@@ -28,11 +28,8 @@ vt_capture_start gw2 any gw2
 vt_capture_start gw1 eth0 gw1
 
 for g in gw1 gw2; do vt_bg "$g" "$VT_TMP/http-$g.log" python3 -m http.server 80 --bind 0.0.0.0; done
-vt_keepalived gw1 150 "$VIP/24"; ka1=$VT_LAST_PID
-vt_verify "gw1 became VRRP master and holds $VIP" vt_wait_for 15 vt_has_address gw1 "$VIP"
-vt_keepalived gw2 100 "$VIP/24"
-vt_verify "gw2 entered BACKUP" vt_wait_log 15 "$VT_TMP/keepalived-gw2.log" "Entering BACKUP STATE"
-sleep 1.2   # gw1's second GARP burst (vrrp_garp_master_delay 1) is out before clients start
+vt_keepalived_pair "$VIP/24"
+ka1=$VT_KEEPALIVED_GW1
 
 fetch() { vt_peers "$1" http-get "http://$VIP/" --timeout 2; }
 vt_bg client1 "$VT_TMP/ping1.log" ping -i 0.2 -W 1 "$VIP"; ping1=$VT_LAST_PID

@@ -292,3 +292,17 @@ vt_switch_quiet() {
   ip -n "$ns" link set br0 address 02:00:00:00:00:fe
   ip -n "$ns" link set br0 up
 }
+
+# vt_keepalived_pair VIP/PREFIX: keepalived on gw1 (priority 150) and gw2 (100) for the VIP;
+# waits until gw1 is master holding it and gw2 is BACKUP, then until gw1's second gratuitous-ARP
+# burst (vrrp_garp_master_delay 1) is out, so clients start on a settled pair. Sets
+# VT_KEEPALIVED_GW1 to gw1's keepalived pid.
+vt_keepalived_pair() {
+  local vip=${1%/*}
+  vt_keepalived gw1 150 "$1"
+  VT_KEEPALIVED_GW1=$VT_LAST_PID
+  vt_verify "gw1 became VRRP master and holds $vip" vt_wait_for 15 vt_has_address gw1 "$vip"
+  vt_keepalived gw2 100 "$1"
+  vt_verify "gw2 entered BACKUP" vt_wait_log 15 "$VT_TMP/keepalived-gw2.log" "Entering BACKUP STATE"
+  sleep 1.2
+}

@@ -28,11 +28,7 @@ vt_capture_start client2 eth0 client2
 vt_capture_start gw1 eth0 gw1
 vt_capture_start gw2 any gw2
 
-vt_keepalived gw1 150 "$VIP/24"
-vt_verify "gw1 became VRRP master and holds $VIP" vt_wait_for 15 vt_has_address gw1 "$VIP"
-vt_keepalived gw2 100 "$VIP/24"
-vt_verify "gw2 entered BACKUP" vt_wait_log 15 "$VT_TMP/keepalived-gw2.log" "Entering BACKUP STATE"
-sleep 1.2
+vt_keepalived_pair "$VIP/24"
 vt_exec client2 ip neigh replace "$VIP" lladdr "$MAC_GW1" dev eth0 nud permanent
 vt_bg client1 "$VT_TMP/ping1.log" ping -i 0.2 -W 1 "$VIP"; ping1=$VT_LAST_PID
 vt_bg client2 "$VT_TMP/ping2.log" ping -i 0.5 -W 1 "$VIP"; ping2=$VT_LAST_PID

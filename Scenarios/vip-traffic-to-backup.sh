@@ -29,11 +29,7 @@ vt_capture_start gw2 eth0 gw2
 vt_capture_start gw1 any gw1
 
 for g in gw1 gw2; do vt_bg "$g" "$VT_TMP/http-$g.log" python3 -m http.server 80 --bind 0.0.0.0; done
-vt_keepalived gw1 150 "$VIP/24"
-vt_verify "gw1 became VRRP master and holds $VIP" vt_wait_for 15 vt_has_address gw1 "$VIP"
-vt_keepalived gw2 100 "$VIP/24"
-vt_verify "gw2 entered BACKUP" vt_wait_log 15 "$VT_TMP/keepalived-gw2.log" "Entering BACKUP STATE"
-sleep 1.2
+vt_keepalived_pair "$VIP/24"
 
 t_fault=$(vt_now)
 vt_exec server ip neigh replace "$VIP" lladdr "$MAC_GW2" dev eth0 nud permanent

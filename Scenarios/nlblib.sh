@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Helpers for the 002-* scenarios (sourced after lib.sh): the addresses of one crafted Windows NLB
+# unicast cluster (protocols.md §6: cluster MAC 02:bf:IP, members send from 02:HOST:IP) and the
+# hosts around it. (No dash in the name: run-all.sh only runs NAME-NAME.sh scripts.)
+
+NET=10.40.2
+CLIENT=$NET.5 LB=$NET.2 WEB=$NET.10 VIP=$NET.100 D1=$NET.21 D2=$NET.22
+MAC_C=02:aa:00:00:02:05 MAC_L=02:aa:00:00:02:02 MAC_W=02:aa:00:00:02:10
+CLUSTER_MAC=02:bf:0a:28:02:64 MASK1=02:01:0a:28:02:64 MASK2=02:02:0a:28:02:64
+SITE=www.example.test
+PEERS="$VT_ROOT/Scenarios/nlb_peers.py"
+
+# nlb_members: hosts nlb1 and nlb2 for the crafted members 1 and 2 (no kernel address: the
+# crafted member speaks for them; promiscuous, as an NLB NIC receives the cluster MAC).
+nlb_members() {
+  vt_host_quiet nlb1 "" "$MASK1"
+  vt_host_quiet nlb2 "" "$MASK2"
+  local member
+  for member in nlb1 nlb2; do vt_exec "$member" ip link set eth0 promisc on; done
+}
+
+# nlb_farm: the switch, the client, the load balancer (lb, the health checker), the web server
+# and the two members.
+nlb_farm() {
+  vt_switch_quiet
+  vt_host_quiet client "$CLIENT/24" "$MAC_C"
+  vt_host_quiet lb "$LB/24" "$MAC_L"
+  vt_host_quiet web "$WEB/24" "$MAC_W"
+  nlb_members
+}
