@@ -19,17 +19,7 @@ vt_nft_sw "table bridge vt002c {
     ether daddr $CLUSTER_MAC oifname != { \"p-nlb1\", \"p-nlb2\" } counter drop
   }
 }"
-vt_capture_start web eth0 web
-vt_capture_start lb eth0 lb
-vt_capture_start nlb1 eth0 nlb1
-
-vt_bg web "$VT_TMP/web.log" python3 "$PEERS" vhost-server "$WEB" 80 "$SITE"
-vt_wait_log 10 "$VT_TMP/web.log" listening || vt_fail "web server did not start: $(cat "$VT_TMP/web.log")"
-vt_bg nlb1 "$VT_TMP/nlb1.log" python3 "$PEERS" nlb-member eth0 1 "$VIP" "$D1" --answer-icmp --seconds 40
-vt_bg nlb2 "$VT_TMP/nlb2.log" python3 "$PEERS" nlb-member eth0 2 "$VIP" "$D2" --seconds 40
-vt_wait_log 10 "$VT_TMP/nlb1.log" "member up" || vt_fail "nlb1 did not start: $(cat "$VT_TMP/nlb1.log")"
-vt_wait_log 10 "$VT_TMP/nlb2.log" "member up" || vt_fail "nlb2 did not start: $(cat "$VT_TMP/nlb2.log")"
-sleep 1.5
+nlb_farm_start
 
 # Remedy 2: the checks name the Host.
 vt_bg lb "$VT_TMP/check.log" python3 "$PEERS" check "$WEB" 80 --count 10 --interval 2 --host "$SITE"

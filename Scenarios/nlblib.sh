@@ -28,3 +28,18 @@ nlb_farm() {
   vt_host_quiet web "$WEB/24" "$MAC_W"
   nlb_members
 }
+
+# nlb_farm_start: captures at web, lb and nlb1 (eth0), the web site (answers only for $SITE),
+# both members for 40 s (member 1 answers pings to the cluster IP); waits until all are up.
+nlb_farm_start() {
+  vt_capture_start web eth0 web
+  vt_capture_start lb eth0 lb
+  vt_capture_start nlb1 eth0 nlb1
+  vt_bg web "$VT_TMP/web.log" python3 "$PEERS" vhost-server "$WEB" 80 "$SITE"
+  vt_wait_log 10 "$VT_TMP/web.log" listening || vt_fail "web server did not start: $(cat "$VT_TMP/web.log")"
+  vt_bg nlb1 "$VT_TMP/nlb1.log" python3 "$PEERS" nlb-member eth0 1 "$VIP" "$D1" --answer-icmp --seconds 40
+  vt_bg nlb2 "$VT_TMP/nlb2.log" python3 "$PEERS" nlb-member eth0 2 "$VIP" "$D2" --seconds 40
+  vt_wait_log 10 "$VT_TMP/nlb1.log" "member up" || vt_fail "nlb1 did not start: $(cat "$VT_TMP/nlb1.log")"
+  vt_wait_log 10 "$VT_TMP/nlb2.log" "member up" || vt_fail "nlb2 did not start: $(cat "$VT_TMP/nlb2.log")"
+  sleep 1.5
+}
