@@ -12,7 +12,9 @@
 //  - an inner layer is never present without the outer one;
 //  - decoding with `fcsLength: 4` equals decoding the frame without its last 4 octets;
 //  - decoding into a reused, fully populated packet equals decoding into a fresh one;
-//  - every layer's `description` (and the byte-reading descriptions) can be produced.
+//  - every layer's `description` (and the byte-reading descriptions) can be produced;
+//  - FrameIdentity (the cross-vantage key) reads the same bytes without trapping, and a clock
+//    anchor, when there is one, is the frame's identity.
 
 #if !VANTAGE_FUZZ_SINGLE_MODULE
     import VantageWire
@@ -43,6 +45,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var reused = plainDecoder.decode(populatedFrame.span, linkType: .ethernet)
     decoder.decode(frame.span, linkType: linkType, fcsLength: withFCS ? 4 : 0, into: &reused)
     let reusedText = fuzzCheck(reused, frame: frame, count: captured)
+    let identity = FrameIdentity.of(frame.span, linkType: linkType)
+    if let anchor = FrameIdentity.anchor(frame.span, linkType: linkType), anchor != identity {
+        fatalError("clock anchor \(anchor) differs from the identity \(String(describing: identity))")
+    }
     if reusedText != text { fatalError("decoding into a reused packet differs:\n\(text)\n\(reusedText)") }
     if withFCS && frame.count >= 4 {
         let trimmed = Array(frame[0..<captured])
