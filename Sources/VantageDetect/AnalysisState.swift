@@ -24,7 +24,7 @@ public final class AnalysisState {
         self.vantageNames = vantageNames
         self.neighbors = NeighborTable(
             limits: TableSaturationDetector.limits(configuration), dataPlane: NeighborMovedDetector.dataPlaneRules(configuration))
-        self.virtualIPs = VirtualIPGroups()
+        self.virtualIPs = VirtualIPGroups(declared: configuration.declaredRouters)
         self.nlbClusters = NLBClusters()
         self.sightings = vantageNames.count >= 2 ? FrameSightings() : nil
     }

@@ -93,10 +93,12 @@ public final class VirtualIPGroups {
     private var pendingGARPs: [PendingGARP] = []
     private var pfsyncPeers: [PfsyncPeer] = []
     private var vantageHosts: [Int: VantageHost] = [:]
+    private let declaredRouters: [DeclaredRouter]
 
-    /// An empty engine.
-    public init(limits: Limits = Limits()) {
+    /// An empty engine; `declared` routers join their group as soon as it is seen.
+    public init(limits: Limits = Limits(), declared: [DeclaredRouter] = []) {
         self.limits = limits
+        declaredRouters = declared
     }
 
     // MARK: - Queries
@@ -431,8 +433,11 @@ public final class VirtualIPGroups {
         groupsByVLAN[key.vlan, default: []].append(index)
         if key.redundancyProtocol == .carp && !key.ipv6 {
             for peer in pfsyncPeers where peer.vlan == key.vlan {
-                addPassiveMember(address: peer.address, mac: peer.mac, group: index)
+                addPassiveMember(address: peer.address, mac: peer.mac, source: .pfsync, group: index)
             }
+        }
+        for router in declaredRouters where router.belongs(to: key) {
+            addPassiveMember(address: router.address, mac: router.mac, source: .declared, group: index)
         }
         return index
     }
@@ -671,22 +676,22 @@ public final class VirtualIPGroups {
             pfsyncPeers.append(PfsyncPeer(vlan: vlan, address: source, mac: mac))
         }
         for groupIndex in groupIndices(vlan: vlan) where groups[groupIndex].key.redundancyProtocol == .carp {
-            addPassiveMember(address: source, mac: mac, group: groupIndex)
+            addPassiveMember(address: source, mac: mac, source: .pfsync, group: groupIndex)
         }
     }
 
-    /// Adds (or completes) a router known from pfsync rather than adverts.
-    private func addPassiveMember(address: IPv4Address, mac: MACAddress, group groupIndex: Int) {
+    /// Adds (or completes) a router known from pfsync or the configuration rather than adverts.
+    private func addPassiveMember(address: IPv4Address, mac: MACAddress, source: RealMACSource, group groupIndex: Int) {
         if let existing = groups[groupIndex].routerIndex(address: .v4(address)) {
             if groups[groupIndex].routers[existing].realMAC == nil {
-                setRealMAC(mac, source: .pfsync, group: groupIndex, router: existing)
+                setRealMAC(mac, source: source, group: groupIndex, router: existing)
             }
             return
         }
         guard groups[groupIndex].routers.count < VirtualIPGroup.routerLimit else { return }
         var router = VirtualRouter(address: .v4(address))
         router.realMAC = mac
-        router.realMACSource = .pfsync
+        router.realMACSource = source
         groups[groupIndex].routers.append(router)
         indexRouter(groupIndex, groups[groupIndex].routers.count - 1)
     }

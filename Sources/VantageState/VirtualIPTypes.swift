@@ -131,6 +131,8 @@ public enum RealMACSource: String, Sendable, Hashable {
     case vipAnswer
     /// A pfsync frame (CARP peers).
     case pfsync
+    /// Declared in the configuration (`groups:`).
+    case declared
 }
 
 /// A run of adverts in which a router claimed to be master, with no silence longer than its

@@ -13,6 +13,8 @@ import Yams
 ///   nlb_cluster_ips: ["10.0.0.50"]
 ///   ignore_ips: ["10.0.0.250"]
 /// heartbeats: ["udp/3343@1.2", "udp/7000"]   # heartbeat streams to grade (interval learned if absent)
+/// groups:                                    # VRRP/CARP/HSRP members, so silent backups are known
+///   - {protocol: vrrp, id: 51, vlan: 0, routers: [{ip: 10.0.0.2, mac: "02:aa:00:00:00:02"}, {ip: 10.0.0.3, mac: "02:aa:00:00:00:03"}]}
 /// suppress: [arp.storm]
 /// thresholds:
 ///   arp.unanswered:
@@ -33,9 +35,22 @@ struct ConfigurationFile: Decodable {
         }
     }
 
+    struct Group: Decodable {
+        struct Router: Decodable {
+            var ip: String
+            var mac: String
+        }
+
+        var `protocol`: String
+        var id: UInt16
+        var vlan: UInt16?
+        var routers: [Router]
+    }
+
     var allow: Allow?
     var suppress: [String]?
     var heartbeats: [String]?
+    var groups: [Group]?
     var thresholds: [String: [String: Double]]?
 
     /// Why a configuration file was refused (one line for the user).
@@ -86,6 +101,7 @@ struct ConfigurationFile: Decodable {
             }
             return declaration
         }
+        configuration.declaredRouters = try declaredRouters(path: path)
         for kind in suppress ?? [] {
             guard kinds.contains(kind) else {
                 throw Problem(description: "\(path): suppress: unknown finding kind \(kind) (see `vantage explain`)")
@@ -104,5 +120,24 @@ struct ConfigurationFile: Decodable {
         }
         configuration.thresholds = thresholds ?? [:]
         return configuration
+    }
+
+    /// The routers of the `groups:` section.
+    private func declaredRouters(path: String) throws -> [DeclaredRouter] {
+        let protocols: [String: RedundancyProtocol] = ["vrrp": .vrrp, "carp": .carp, "hsrp": .hsrp]
+        return try (groups ?? []).flatMap { group -> [DeclaredRouter] in
+            guard let kind = protocols[group.protocol.lowercased()] else {
+                throw Problem(description: "\(path): groups: protocol must be vrrp, carp or hsrp: \(group.protocol)")
+            }
+            return try group.routers.map { router in
+                guard let ip = IPv4Address(router.ip) else {
+                    throw Problem(description: "\(path): groups: not an IPv4 address: \(router.ip)")
+                }
+                guard let mac = MACAddress(router.mac) else {
+                    throw Problem(description: "\(path): groups: not a MAC address: \(router.mac)")
+                }
+                return DeclaredRouter(vlan: group.vlan ?? 0, protocol: kind, group: group.id, address: ip, mac: mac)
+            }
+        }
     }
 }
