@@ -71,10 +71,10 @@ cat >"$VT_TMP/spec.json" <<JSON
   "tolerance": 2.0,
   "require": [
     {"name": "server-offset", "kind": "capture.clock_offset", "severity": ["info"], "names": ["server", "client"],
-     "vantages": ["client", "server"], "details": {"offset_ms": [$want_server]},
+     "vantages": ["server"], "details": {"vantage": "server", "reference": "client", "offset_ms": [$want_server]},
      "evidence": [{"vantage": "server", "min": 1, "match": {}}]},
     {"name": "gw2-offset", "kind": "capture.clock_offset", "severity": ["info"], "names": ["gw2", "client"],
-     "vantages": ["client", "gw2"], "details": {"offset_ms": [$want_gw2]},
+     "vantages": ["gw2"], "details": {"vantage": "gw2", "reference": "client", "offset_ms": [$want_gw2]},
      "evidence": [{"vantage": "gw2", "min": 1, "match": {}}]}
   ],
   "optional": [],
