@@ -186,7 +186,7 @@ public final class NeighborMovedDetector: ConfigurableDetector {
         let record = table.address(key)
         let rules = OwnershipRules(configuration, for: key)
         let managed = policy.isManagedFailover(key, oldMAC, newMAC, table: table)
-        if NeighborPolicy.isGroupVIP(key, state: state) || NeighborPolicy.isNLBClusterIP(key, state: state) { return nil }
+        if NeighborPolicy.isSharedByDesign(key, state: state) { return nil }
         if let record {
             // The old MAC kept using the address after the move: both alive, a duplicate.
             if !managed, let old = record.interval(serial: move.old.serial), rules.overlaps(old, nextStart: move.claim.time) {

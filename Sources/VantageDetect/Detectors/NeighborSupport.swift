@@ -45,6 +45,12 @@ struct NeighborPolicy {
         return state.nlbClusters.cluster(ip: ipv4, vlan: key.vlan) != nil
     }
 
+    /// Whether `key` is shared by design (a VRRP/CARP/HSRP virtual IP or an NLB cluster IP): its
+    /// moves and the hosts that lag behind them are the vip.* and nlb.* detectors' to report.
+    static func isSharedByDesign(_ key: NeighborKey, state: AnalysisState) -> Bool {
+        isGroupVIP(key, state: state) || isNLBClusterIP(key, state: state)
+    }
+
     /// Whether a change between `a` and `b` is a first-hop redundancy failover: both MACs speak
     /// VRRP/CARP/HSRP (an advert naming the address, or any advert in the VLAN, since CARP adverts
     /// carry no address and VRRP's decoded advert keeps only the first one).

@@ -241,8 +241,7 @@ public final class StaleAfterMoveDetector: ConfigurableDetector {
 
     private func report(_ episode: Episode, key: SenderKey, state: AnalysisState, sink: FindingSink, final: Bool) {
         let stale = episode.last.time - episode.move.time
-        guard stale >= settings.grace, !NeighborPolicy.isGroupVIP(key.neighbor, state: state),
-            !NeighborPolicy.isNLBClusterIP(key.neighbor, state: state)
+        guard stale >= settings.grace, !NeighborPolicy.isSharedByDesign(key.neighbor, state: state)
         else { return }
         let neighbor = key.neighbor
         var episode = episode
