@@ -30,7 +30,9 @@ let package = Package(
         .systemLibrary(name: "CPcap", path: "Sources/CPcap"),
         .target(name: "VantageLive", dependencies: ["CPcap", "VantageCapture"], swiftSettings: strictSettings),
         .target(name: "VantageState", dependencies: ["VantageWire", "VantageCapture"], swiftSettings: strictSettings),
-        .target(name: "VantageDetect", dependencies: ["VantageState"], swiftSettings: strictSettings),
+        // A cache prefetch hint (Swift has no intrinsic for it).
+        .target(name: "CPrefetch"),
+        .target(name: "VantageDetect", dependencies: ["VantageState", "CPrefetch"], swiftSettings: strictSettings),
         .target(
             name: "VantageReport",
             dependencies: ["VantageDetect"],

@@ -34,13 +34,16 @@ public struct BoundedMap<Key: BoundedMapKey, Value> {
     private var clock: UInt64 = 0
     /// One slot: the key, the value and the recency links. A freed slot keeps its last key and
     /// value until it is reused (an Optional here would make every read copy the value out).
+    ///
+    /// The key and the bookkeeping come first, so that a lookup (key compare, recency check)
+    /// touches the entry's first cache line only; the value follows.
     private struct Entry {
         var key: Key
-        var value: Value
         var older: Int32
         var newer: Int32
         /// The map's clock when the entry was last moved to the newest end.
         var moved: UInt64
+        var value: Value
     }
 
     private var buckets: [Int32] = []
@@ -146,7 +149,7 @@ public struct BoundedMap<Key: BoundedMapKey, Value> {
             entries[Int(slot)].value = value
         } else {
             slot = Int32(entries.count)
-            entries.append(Entry(key: key, value: value, older: -1, newer: -1, moved: 0))
+            entries.append(Entry(key: key, older: -1, newer: -1, moved: 0, value: value))
         }
         var index = home(key)
         while buckets[index] >= 0 { index = (index + 1) & mask }
