@@ -76,6 +76,12 @@ public final class AnalysisEngine {
         }
     }
 
+    /// Prepares the caches for observing `observation` a few frames later (``NeighborTable/prefetch(_:stage:)``).
+    @inline(__always)
+    public func prefetch(_ observation: UnsafePointer<Observation>, stage: Int) {
+        neighbors._withUnsafeGuaranteedRef { $0.prefetch(observation, stage: stage) }
+    }
+
     /// Lets every detector hear that capture time reached `time`.
     @inline(never)
     private func tick(_ time: Timestamp) {

@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// A key of a ``BoundedMap``: hashable, with a cheap 64-bit hash word. Fixed-size keys fold
 /// their fields into one word (``NeighborKey/bucketHash``); the default uses `hashValue`.
 public protocol BoundedMapKey: Hashable {
@@ -107,6 +109,25 @@ public struct BoundedMap<Key: BoundedMapKey, Value> {
         let slot = buckets[bucket]
         if slot != newest, slack == 0 || clock &- entries[Int(slot)].moved >= slack { moveToNewest(slot) }
         return Int(slot)
+    }
+
+    /// Asks the CPU to fetch the index word where a lookup of `key` starts (a hint, for a lookup
+    /// a few frames later; ``prefetchEntry(_:)`` is the next step).
+    @inline(__always)
+    public func prefetchBucket(_ key: Key) {
+        guard count > 0 else { return }
+        buckets.withUnsafeBufferPointer { vantage_prefetch($0.baseAddress! + home(key), 4) }
+    }
+
+    /// Asks the CPU to fetch the first `bytes` of the entry a lookup of `key` meets first (its
+    /// index word should be cached by now: ``prefetchBucket(_:)``). A hint: the entry may hold
+    /// another key.
+    @inline(__always)
+    public func prefetchEntry(_ key: Key, bytes: Int = 128) {
+        guard count > 0 else { return }
+        let slot = buckets[home(key)]
+        guard slot >= 0 else { return }
+        entries.withUnsafeBufferPointer { vantage_prefetch($0.baseAddress! + Int(slot), bytes) }
     }
 
     /// The value of `key`, without marking it used.
