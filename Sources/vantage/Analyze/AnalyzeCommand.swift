@@ -90,7 +90,8 @@ struct AnalyzeCommand: ParsableCommand {
         var progress = ProgressMeter(totalBytes: session.merged.totalFileBytes)
         // Frames are decoded in place into the pipeline's slots (no per-frame copy of the layers);
         // the engine runs on a second core when there is one (see `useEngineThread`).
-        let pipeline = AnalysisPipeline(engine: engine, threaded: Self.useEngineThread)
+        let pipeline = AnalysisPipeline(
+            engine: engine, threaded: Self.useEngineThread(totalBytes: session.merged.totalFileBytes ?? .max))
         let fed = try Self.feed(
             &session, decoder: &decoder, into: pipeline, journeys: engine.state.tracksJourneys, progress: &progress)
         progress.finish()
@@ -180,16 +181,22 @@ struct AnalyzeCommand: ParsableCommand {
         return fed
     }
 
-    /// Whether the engine runs on its own thread: whenever there is more than one CPU, unless
-    /// `VANTAGE_PIPELINE=0` asks for one thread. The main thread reads and decodes, the engine
-    /// thread runs the state engines and detectors; on the 2-core benchmark VM that takes
-    /// `analyze` from ~1.4x to ~1.0x tcpdump's time on a million frames, because the engine
-    /// thread prefetches the observations (and the neighbor entries they will look up) a few
-    /// frames ahead, so the data the other core wrote costs it no waiting. The findings are the
-    /// same either way.
-    static var useEngineThread: Bool {
+    /// Whether the engine runs on its own thread for captures of `totalBytes` (`.max` for a
+    /// pipe): when there is more than one CPU and at least 16 MiB to read (a smaller file takes
+    /// milliseconds either way, less than setting up the ring). `VANTAGE_PIPELINE=0` asks for one
+    /// thread, `VANTAGE_PIPELINE=1` for two whatever the size.
+    ///
+    /// The main thread reads and decodes, the engine thread runs the state engines and the
+    /// detectors, prefetching the observations (and the neighbor entries they will look up) a few
+    /// frames ahead, so that the data the other core wrote costs it no waiting. The findings are
+    /// the same either way.
+    static func useEngineThread(totalBytes: Int64) -> Bool {
         guard ProcessInfo.processInfo.activeProcessorCount > 1 else { return false }
-        return ProcessInfo.processInfo.environment["VANTAGE_PIPELINE"] != "0"
+        switch ProcessInfo.processInfo.environment["VANTAGE_PIPELINE"] {
+        case "0": return false
+        case "1": return true
+        default: return totalBytes >= 16 << 20
+        }
     }
 
     private func render(_ findings: [ReportedFinding], frames: Int, names: [String], span: (Timestamp, Timestamp)?) throws {
