@@ -99,6 +99,11 @@ public final class VIPSplitBrainDetector: ConfigurableDetector {
 
     public var interest: ObservationInterest { [.redundancy, .ipData] }
 
+    /// Data frames only while a split brain is open (episodes open and close on adverts and ticks).
+    public func currentInterest(_ state: AnalysisState) -> ObservationInterest {
+        open.isEmpty ? .redundancy : interest
+    }
+
     public init(configuration: AnalysisConfiguration) {
         self.configuration = Configuration(configuration)
     }

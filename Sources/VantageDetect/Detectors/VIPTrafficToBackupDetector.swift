@@ -179,6 +179,11 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
 
     public var interest: ObservationInterest { .ipData }
 
+    /// Nothing until a VRRP/CARP/HSRP group is seen (groups appear with adverts, never go).
+    public func currentInterest(_ state: AnalysisState) -> ObservationInterest {
+        state.virtualIPs.isEmpty ? [] : interest
+    }
+
     public init(configuration: AnalysisConfiguration) {
         self.configuration = Configuration(configuration)
         ignored = configuration.ignoredIPs
