@@ -189,6 +189,7 @@ public final class VIPSplitBrainDetector: ConfigurableDetector {
     }
 
     public func advance(to time: Timestamp, state: AnalysisState, sink: FindingSink) {
+        guard !open.isEmpty else { return }
         for groupIndex in open.keys.sorted() where state.virtualIPs.groups[groupIndex].liveClaimers(at: time).count < 2 {
             close(groupIndex, state: state, sink: sink)
         }
