@@ -26,11 +26,13 @@ let package = Package(
     ],
     targets: [
         .target(name: "VantageWire", swiftSettings: strictSettings),
-        .target(name: "VantageCapture", dependencies: ["VantageWire"], swiftSettings: strictSettings),
+        // A cache prefetch hint (Swift has no intrinsic for it).
+        .target(name: "CPrefetch"),
+        .target(name: "VantageCapture", dependencies: ["VantageWire", "CPrefetch"], swiftSettings: strictSettings),
         .systemLibrary(name: "CPcap", path: "Sources/CPcap"),
         .target(name: "VantageLive", dependencies: ["CPcap", "VantageCapture"], swiftSettings: strictSettings),
-        .target(name: "VantageState", dependencies: ["VantageWire", "VantageCapture"], swiftSettings: strictSettings),
-        .target(name: "VantageDetect", dependencies: ["VantageState"], swiftSettings: strictSettings),
+        .target(name: "VantageState", dependencies: ["VantageWire", "VantageCapture", "CPrefetch"], swiftSettings: strictSettings),
+        .target(name: "VantageDetect", dependencies: ["VantageState", "CPrefetch"], swiftSettings: strictSettings),
         .target(
             name: "VantageReport",
             dependencies: ["VantageDetect"],

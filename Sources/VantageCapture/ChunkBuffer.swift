@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// A window onto a byte source, refilled with large reads into one reused allocation.
 ///
 /// Bytes `start ..< end` of the allocation are valid and unconsumed; the allocation's byte 0
@@ -282,6 +284,17 @@ struct ChunkBuffer: Sendable {
             start: base.assumingMemoryBound(to: UInt8.self), count: valid ? count : 0)
         let span = unsafe Span(_unsafeElements: elements)
         return try body(span)
+    }
+    /// Asks the CPU to fetch the bytes `offset ..< offset + count` past the first unconsumed byte
+    /// (those that are valid): a hint, for records the reader reaches a little later. The bytes
+    /// were written by the read-ahead thread on another core, which the hardware's own prefetch
+    /// does not see coming at page boundaries.
+    @inline(__always)
+    func prefetch(at offset: Int, count: Int) {
+        let from = start &+ offset
+        let to = min(from &+ count, end)
+        guard from < to else { return }
+        unsafe vantage_prefetch(storage.bytes.baseAddress!.advanced(by: from), to &- from)
     }
 }
 

@@ -113,6 +113,8 @@ extension CaptureReader {
                 blockStart,
                 "file ends inside a \(length)-byte \(name) (\(buffer.available) bytes present)")
         }
+        // Keep the blocks some 4 KiB ahead on their way into the cache (as for pcap records).
+        buffer.prefetch(at: Self.prefetchDistance, count: length)
         let trailing = Int(
             buffer.withBytes(at: length - 4, count: 4) { $0.u32(0, bigEndian: bigEndian) })
         guard trailing == length else {

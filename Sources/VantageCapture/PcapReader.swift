@@ -12,6 +12,9 @@ import VantageWire
 // - The link-type word keeps bits 0–25 as the link type (as libpcap does); when bit 26 (P) is
 //   set, bits 28–31 give the FCS length in 16-bit words.
 extension CaptureReader {
+    /// How far ahead of the record being read (in bytes) the reader asks for the next records.
+    static let prefetchDistance = 4096
+
     /// Reads the 24-byte pcap file header and records the single interface.
     mutating func readPcapFileHeader(
         bigEndian: Bool, nanoseconds: Bool, variant: CaptureFormat.PcapVariant
@@ -103,6 +106,8 @@ extension CaptureReader {
                 "file ends inside a record of \(capturedLength) captured bytes (\(buffer.available - headerLength) present)"
             )
         }
+        // Keep the records some 4 KiB ahead on their way into the cache.
+        buffer.prefetch(at: Self.prefetchDistance, count: recordLength)
         let parameters = interfaceParameters[0]
         let fractionNanoseconds =
             format.nanosecondTimestamps ? Int64(fraction) : Int64(fraction) &* 1000

@@ -8,6 +8,8 @@ import VantageWire
 /// The per-frame path does no allocation and no reference counting: the frame's class comes
 /// from the decoder's ``DecodedShape`` (no read of the layer enums), and the detectors that hear
 /// a class are looked up once per class in a ``DetectorRoutes`` table of unowned references.
+/// A detector idle on the data plane (no open episode, no group yet) says so through
+/// ``Detector/currentInterest(_:)`` and is not called at all for those frames.
 public final class AnalysisEngine {
     /// The shared state.
     public let state: AnalysisState
@@ -31,7 +33,7 @@ public final class AnalysisEngine {
     public init(configuration: AnalysisConfiguration, vantageNames: [String], detectors: [any Detector]? = nil) {
         state = AnalysisState(configuration: configuration, vantageNames: vantageNames)
         self.detectors = detectors ?? DetectorRegistry.standard(configuration)
-        routes = DetectorRoutes(self.detectors)
+        routes = DetectorRoutes(self.detectors, state: state)
         stateReference = .passUnretained(state)
         neighbors = .passUnretained(state.neighbors)
         sinkReference = .passUnretained(sink)
@@ -54,11 +56,14 @@ public final class AnalysisEngine {
         let shape = observation.shape
         let interest = ObservationInterest.of(shape)
         guard !interest.isEmpty else { return }
+        // After a frame outside the plain data plane, detectors may need other classes.
+        var reroute = !interest.contains(.ipData)
         // Virtual-IP groups need adverts, ARP and pfsync (CARP peers) only: keep the data plane cheap.
         if interest == .redundancy || interest == .arp
             || (shape.transport == .other && shape.network == .ipv4 && observation.packet.ipv4?.protocol == .pfsync)
         {
             state.virtualIPs.observe(observation)
+            reroute = true
         }
         // Windows NLB clusters need heartbeats and ARP only.
         if interest == .nlb || interest == .arp { state.nlbClusters.observe(observation) }
@@ -73,7 +78,14 @@ public final class AnalysisEngine {
             sinkReference._withUnsafeGuaranteedRef { sink in
                 routes.forEach(heard) { $0.observe(observation, state: state, sink: sink) }
             }
+            if reroute { routes.refresh(state) }
         }
+    }
+
+    /// Prepares the caches for observing `observation` a few frames later (``NeighborTable/prefetch(_:stage:)``).
+    @inline(__always)
+    public func prefetch(_ observation: UnsafePointer<Observation>, stage: Int) {
+        neighbors._withUnsafeGuaranteedRef { $0.prefetch(observation, stage: stage) }
     }
 
     /// Lets every detector hear that capture time reached `time`.
@@ -81,6 +93,7 @@ public final class AnalysisEngine {
     private func tick(_ time: Timestamp) {
         state.virtualIPs.advance(to: time)
         for detector in detectors { detector.advance(to: time, state: state, sink: sink) }
+        routes.refresh(state)
         nextTick = time + Self.tickInterval
     }
 

@@ -1,3 +1,4 @@
+import CPrefetch
 import Dispatch
 import VantageState
 
@@ -26,6 +27,8 @@ public final class AnalysisPipeline: @unchecked Sendable {
 
     /// Observations per batch.
     public let batchSize: Int
+    /// How many observations ahead of the engine the engine thread prefetches.
+    static let prefetchDistance = 12
     /// Batches in the ring (one being filled, the rest in flight or free).
     public let batchCount: Int
     /// Finished batches the engine thread gives back at once (a quarter of the ring).
@@ -133,7 +136,19 @@ public final class AnalysisPipeline: @unchecked Sendable {
                 full.wait()
             }
             let start = storage + index * batchSize
-            for offset in 0..<counts[index] { engine.observe(start[offset]) }
+            let count = counts[index]
+            // The other core wrote these observations: ask for the next ones while the engine
+            // works on this one, so that copying each in costs no wait for its cache lines.
+            let size = MemoryLayout<Observation>.stride
+            vantage_prefetch(start, size * min(count, Self.prefetchDistance))
+            for offset in 0..<count {
+                if offset + Self.prefetchDistance < count { vantage_prefetch(start + offset + Self.prefetchDistance, size) }
+                // The state the observations after this one will look up: index words four
+                // frames ahead, entries two ahead (within the batch).
+                if offset + 6 < count { engine.prefetch(start + offset + 6, stage: 0) }
+                if offset + 3 < count { engine.prefetch(start + offset + 3, stage: 1) }
+                engine.observe(start[offset])
+            }
             if lasts[index] {
                 done.signal()
                 return

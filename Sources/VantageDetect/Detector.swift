@@ -9,6 +9,14 @@ public protocol Detector: AnyObject {
     static var descriptions: [KindDescription] { get }
     /// Which observations the engine hands to ``observe(_:state:sink:)``.
     var interest: ObservationInterest { get }
+    /// The part of ``interest`` the detector needs at the moment, given its own state and the
+    /// state engines' (all of ``interest`` unless a detector says otherwise), so the engine does
+    /// not call a detector on every data frame only for it to find it has nothing to do.
+    ///
+    /// The engine asks again only after a frame outside the plain data plane (any class without
+    /// ``ObservationInterest/ipData``, or a frame the virtual-IP or NLB engine took in) and after
+    /// each ``advance(to:state:sink:)``: the answer may change only through those.
+    func currentInterest(_ state: AnalysisState) -> ObservationInterest
     /// Looks at one observation (after the state engines have taken it in).
     func observe(_ observation: Observation, state: AnalysisState, sink: FindingSink)
     /// Called as capture time passes (about every 100 ms of capture time, and at the end),
@@ -20,6 +28,8 @@ public protocol Detector: AnyObject {
 
 extension Detector {
     public func advance(to time: Timestamp, state: AnalysisState, sink: FindingSink) {}
+
+    public func currentInterest(_ state: AnalysisState) -> ObservationInterest { interest }
 }
 
 /// Classes of observations, so the engine calls a detector only for frames it cares about.

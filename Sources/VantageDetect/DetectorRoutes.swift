@@ -1,9 +1,11 @@
 import VantageState
 
 /// Which detectors hear which class of observation: for each distinct ``ObservationInterest``
-/// the engine meets, the detectors whose ``Detector/interest`` intersects it, worked out once
-/// and kept as unowned references, so a frame costs one small probe and direct calls: no
-/// filtering over every detector, no reference counting, no allocation.
+/// the engine meets, the detectors whose ``Detector/currentInterest(_:)`` intersects it, worked
+/// out once and kept as unowned references, so a frame costs one small probe and direct calls:
+/// no filtering over every detector, no reference counting, no allocation. When a detector's
+/// current interest changes (``refresh(_:)``: an episode opens or closes, a first group is
+/// seen), the classes are forgotten and worked out again as frames meet them.
 ///
 /// The references are unretained: the engine owns the detectors (strongly) for as long as it
 /// owns this table. A call goes through a static thunk specialised for the detector's type
@@ -33,12 +35,18 @@ final class DetectorRoutes {
         func observe(_ observation: Observation, state: AnalysisState, sink: FindingSink) {
             call.observe(object, observation, state, sink)
         }
+
+        /// The detector's ``Detector/currentInterest(_:)``.
+        func currentInterest(_ state: AnalysisState) -> ObservationInterest {
+            call.currentInterest(object, state)
+        }
     }
 
     /// Classes remembered at most (the decoder's shapes give about a dozen).
     private static let slots = 64
     private let detectors: [Handle]
-    private let interests: [ObservationInterest]
+    /// Per detector: its current interest, as of the latest ``refresh(_:)``.
+    private var interests: [ObservationInterest]
     /// Per slot: the class's raw value (0: empty; the empty class is never routed).
     private let keys: UnsafeMutablePointer<UInt32>
     /// Per slot: where its detectors start in ``handles``, and how many.
@@ -51,10 +59,10 @@ final class DetectorRoutes {
     /// Handles written so far.
     private var filled = 0
 
-    /// Routes over `detectors` (called in this order).
-    init(_ detectors: [any Detector]) {
+    /// Routes over `detectors` (called in this order), as they are interested with `state`.
+    init(_ detectors: [any Detector], state: AnalysisState) {
         self.detectors = detectors.map(Handle.init)
-        interests = detectors.map(\.interest)
+        interests = detectors.map { $0.currentInterest(state) }
         keys = .allocate(capacity: Self.slots)
         keys.initialize(repeating: 0, count: Self.slots)
         starts = .allocate(capacity: Self.slots)
@@ -97,6 +105,23 @@ final class DetectorRoutes {
         }
     }
 
+    /// Asks every detector for its current interest again; when one changed, forgets every
+    /// class so each is worked out anew when next met (rare: an episode opening or closing).
+    func refresh(_ state: AnalysisState) {
+        var changed = false
+        for index in detectors.indices {
+            let interest = detectors[index].currentInterest(state)
+            if interest != interests[index] {
+                interests[index] = interest
+                changed = true
+            }
+        }
+        guard changed else { return }
+        keys.update(repeating: 0, count: Self.slots)
+        used = 0
+        filled = 0
+    }
+
     /// Works out the detectors of class `key` into the empty `slot`; false when the table is full.
     @inline(never)
     private func learn(_ key: UInt32, slot: Int) -> Bool {
@@ -123,11 +148,17 @@ final class DetectorRoutes {
 protocol DetectorCall {
     /// Calls `observe` on the detector at `object`.
     static func observe(_ object: UnsafeMutableRawPointer, _ observation: Observation, _ state: AnalysisState, _ sink: FindingSink)
+    /// Calls `currentInterest` on the detector at `object`.
+    static func currentInterest(_ object: UnsafeMutableRawPointer, _ state: AnalysisState) -> ObservationInterest
 }
 
 /// ``DetectorCall`` for detectors of type `D`.
 enum DetectorCallOf<D: Detector>: DetectorCall {
     static func observe(_ object: UnsafeMutableRawPointer, _ observation: Observation, _ state: AnalysisState, _ sink: FindingSink) {
         Unmanaged<D>.fromOpaque(object)._withUnsafeGuaranteedRef { $0.observe(observation, state: state, sink: sink) }
+    }
+
+    static func currentInterest(_ object: UnsafeMutableRawPointer, _ state: AnalysisState) -> ObservationInterest {
+        Unmanaged<D>.fromOpaque(object)._withUnsafeGuaranteedRef { $0.currentInterest(state) }
     }
 }

@@ -106,8 +106,15 @@ public struct RedundancyRoles: OptionSet, Sendable, Hashable {
 /// One MAC's tenure as the owner of an address: when its claims started and ended, how it
 /// claimed, and when it was last seen using the address (claims and data frames).
 public struct OwnershipInterval: Sendable, Hashable {
+    // The fields every data frame touches (`mac`, `lastSeen`, `dataFrames`) come first, in one
+    // cache line.
     /// The owning MAC.
     public var mac: MACAddress
+    /// The latest frame showing this MAC using the address: a claim, or an IP frame with the
+    /// address as source (also after the tenure ended, see ``framesAfterEnd``).
+    public var lastSeen: FrameReference
+    /// IP frames sent from the address by this MAC during the tenure.
+    public var dataFrames: UInt32
     /// 1 for the address's first owner, then one more per change of owner.
     public var serial: UInt32
     /// The first claim of this tenure.
@@ -118,15 +125,10 @@ public struct OwnershipInterval: Sendable, Hashable {
     public var lastClaim: FrameReference
     /// How the latest claim was made.
     public var lastClaimKind: ClaimKind
-    /// The latest frame showing this MAC using the address: a claim, or an IP frame with the
-    /// address as source (also after the tenure ended, see ``framesAfterEnd``).
-    public var lastSeen: FrameReference
     /// Every way this MAC claimed the address during the tenure.
     public var claimKinds: ClaimKinds
     /// ARP/NDP claims during the tenure.
     public var claims: UInt32
-    /// IP frames sent from the address by this MAC during the tenure.
-    public var dataFrames: UInt32
     /// IP frames sent from the address by this MAC after another MAC took the address over.
     public var framesAfterEnd: UInt32
     /// The first such frame.
@@ -189,11 +191,12 @@ public struct ProbeRecord: Sendable, Hashable {
 /// latest ``NeighborTable/Limits/historyPerAddress`` tenures, oldest first, the current owner
 /// last), the latest probe for it, and the redundancy protocols that advertise it.
 public struct AddressRecord: Sendable {
-    /// The address and its VLAN.
-    public let key: NeighborKey
     /// Tenures, oldest first; the last one is the current owner's (``OwnershipInterval/end``
     /// nil). Empty when the address is only known from a probe or a redundancy advert.
+    /// (First: every data frame reads it, and the map entry's first cache line holds it.)
     public internal(set) var history: [OwnershipInterval]
+    /// The address and its VLAN.
+    public let key: NeighborKey
     /// How many times the owner changed (including changes that fell out of ``history``).
     public internal(set) var changes: UInt32
     /// The latest ARP probe or DAD probe for the address.

@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// A key of a ``BoundedMap``: hashable, with a cheap 64-bit hash word. Fixed-size keys fold
 /// their fields into one word (``NeighborKey/bucketHash``); the default uses `hashValue`.
 public protocol BoundedMapKey: Hashable {
@@ -34,13 +36,16 @@ public struct BoundedMap<Key: BoundedMapKey, Value> {
     private var clock: UInt64 = 0
     /// One slot: the key, the value and the recency links. A freed slot keeps its last key and
     /// value until it is reused (an Optional here would make every read copy the value out).
+    ///
+    /// The key and the bookkeeping come first, so that a lookup (key compare, recency check)
+    /// touches the entry's first cache line only; the value follows.
     private struct Entry {
         var key: Key
-        var value: Value
         var older: Int32
         var newer: Int32
         /// The map's clock when the entry was last moved to the newest end.
         var moved: UInt64
+        var value: Value
     }
 
     private var buckets: [Int32] = []
@@ -106,6 +111,25 @@ public struct BoundedMap<Key: BoundedMapKey, Value> {
         return Int(slot)
     }
 
+    /// Asks the CPU to fetch the index word where a lookup of `key` starts (a hint, for a lookup
+    /// a few frames later; ``prefetchEntry(_:)`` is the next step).
+    @inline(__always)
+    public func prefetchBucket(_ key: Key) {
+        guard count > 0 else { return }
+        buckets.withUnsafeBufferPointer { vantage_prefetch($0.baseAddress! + home(key), 4) }
+    }
+
+    /// Asks the CPU to fetch the first `bytes` of the entry a lookup of `key` meets first (its
+    /// index word should be cached by now: ``prefetchBucket(_:)``). A hint: the entry may hold
+    /// another key.
+    @inline(__always)
+    public func prefetchEntry(_ key: Key, bytes: Int = 128) {
+        guard count > 0 else { return }
+        let slot = buckets[home(key)]
+        guard slot >= 0 else { return }
+        entries.withUnsafeBufferPointer { vantage_prefetch($0.baseAddress! + Int(slot), bytes) }
+    }
+
     /// The value of `key`, without marking it used.
     public subscript(key key: Key) -> Value? {
         guard let slot = slot(of: key) else { return nil }
@@ -146,7 +170,7 @@ public struct BoundedMap<Key: BoundedMapKey, Value> {
             entries[Int(slot)].value = value
         } else {
             slot = Int32(entries.count)
-            entries.append(Entry(key: key, value: value, older: -1, newer: -1, moved: 0))
+            entries.append(Entry(key: key, older: -1, newer: -1, moved: 0, value: value))
         }
         var index = home(key)
         while buckets[index] >= 0 { index = (index + 1) & mask }

@@ -147,6 +147,14 @@ public final class NeighborTable {
         return state.events
     }
 
+    /// Prepares the caches for ``observe(_:)`` of `observation` a few frames later: `stage` 0
+    /// fetches the index words its lookups start at, stage 1 (a frame or two after stage 0) the
+    /// entries they lead to. Only a hint: it changes nothing, and the lookups that follow are
+    /// done in full. For a caller that has the next observations at hand (the engine thread).
+    public func prefetch(_ observation: UnsafePointer<Observation>, stage: Int) {
+        state.prefetch(observation, stage: stage)
+    }
+
     // MARK: - Queries (none of them changes recency)
 
     /// What the table knows about `key`.
@@ -245,6 +253,29 @@ struct NeighborState {
     func owner(of key: NeighborKey) -> OwnershipInterval? {
         guard let slot = addresses.slot(of: key) else { return nil }
         return addresses[slot: slot].history.last
+    }
+
+    /// See ``NeighborTable/prefetch(_:stage:)``: the data plane's three lookups (source and
+    /// destination address, sender entry). Mutating only so that the call reaches the state in
+    /// place: a non-mutating call on the class's stored struct copies it (retaining its arrays).
+    mutating func prefetch(_ observation: UnsafePointer<Observation>, stage: Int) {
+        let shape = observation.pointee.shape
+        guard shape.network == .ipv4 || shape.network == .ipv6, let source = observation.pointee.ipSource,
+            let destination = observation.pointee.ipDestination, let sourceMAC = observation.pointee.sourceMAC
+        else { return }
+        let vlan = observation.pointee.vlan
+        let sourceKey = NeighborKey(vlan: vlan, address: source)
+        let destinationKey = NeighborKey(vlan: vlan, address: destination)
+        let senderKey = SenderKey(vlan: vlan, sender: sourceMAC, address: destination)
+        if stage == 0 {
+            addresses.prefetchBucket(sourceKey)
+            addresses.prefetchBucket(destinationKey)
+            senders.prefetchBucket(senderKey)
+        } else {
+            addresses.prefetchEntry(sourceKey)
+            addresses.prefetchEntry(destinationKey)
+            senders.prefetchEntry(senderKey, bytes: 192)
+        }
     }
 
     // MARK: - Observing

@@ -5,19 +5,27 @@ import VantageWire
 /// frames for that address over time (its neighbor cache entry, observed from outside), and
 /// whether it resolved the address with ARP or NS.
 public struct SenderRecord: Sendable {
-    /// The sending host (VLAN, MAC) and the address it sends to.
-    public let key: SenderKey
+    // The fields a data frame reads or writes come first (two cache lines of the map entry).
+    /// The destination MAC of its frames for the address (zero until its first frame).
+    public internal(set) var destinationMAC: MACAddress
+    /// Frames sent with that destination MAC.
+    public internal(set) var frames: UInt32
+    /// Changes of that foreign source passed on to the sender's ``StationRecord/foreignSources``
+    /// (at most ``StationRecord/foreignSourceLimit`` per record, so a router costs the station
+    /// table a few updates per destination, not one per frame).
+    public internal(set) var foreignSourceNotes: UInt8
+    /// Latest frame sent with that destination MAC.
+    public internal(set) var lastFrame: FrameReference?
     /// The sender's own address (the source of its latest frame, when that address is known
     /// to belong to the sender's MAC).
     public internal(set) var senderAddress: NeighborAddress?
-    /// The destination MAC of its frames for the address (zero until its first frame).
-    public internal(set) var destinationMAC: MACAddress
+    /// The source address of the sender's latest frame for the address that it does not own
+    /// (nil while every frame came from its own address).
+    public internal(set) var foreignSource: NeighborAddress?
+    /// The sending host (VLAN, MAC) and the address it sends to.
+    public let key: SenderKey
     /// First frame sent with that destination MAC.
     public internal(set) var firstFrame: FrameReference?
-    /// Latest frame sent with that destination MAC.
-    public internal(set) var lastFrame: FrameReference?
-    /// Frames sent with that destination MAC.
-    public internal(set) var frames: UInt32
     /// The destination MAC used before the latest switch (zero if none).
     public internal(set) var previousMAC: MACAddress
     /// First and latest frame, and frame count, with the previous MAC.
@@ -36,13 +44,6 @@ public struct SenderRecord: Sendable {
     public internal(set) var lastAnswer: FrameReference?
     /// The MAC that answer gave.
     public internal(set) var lastAnswerMAC: MACAddress
-    /// The source address of the sender's latest frame for the address that it does not own
-    /// (nil while every frame came from its own address).
-    public internal(set) var foreignSource: NeighborAddress?
-    /// Changes of that foreign source passed on to the sender's ``StationRecord/foreignSources``
-    /// (at most ``StationRecord/foreignSourceLimit`` per record, so a router costs the station
-    /// table a few updates per destination, not one per frame).
-    public internal(set) var foreignSourceNotes: UInt8
 
     init(key: SenderKey) {
         self.key = key

@@ -149,8 +149,8 @@ public struct VirtualIPGroup: Sendable {
     public func isMasterMAC(_ mac: MACAddress) -> Bool {
         if mac == protocolVirtualMAC || mac == virtualMACInUse { return true }
         guard let master else { return false }
-        let router = routers[master]
-        return router.realMAC == mac || (router.advertMAC == mac && VirtualRouter.isOwnMAC(mac))
+        // Field by field: binding `routers[master]` would copy the router (and retain its arrays).
+        return routers[master].realMAC == mac || (routers[master].advertMAC == mac && VirtualRouter.isOwnMAC(mac))
     }
 
     /// Whether the MAC that hosts should use for the VIP now is known for sure: the protocol

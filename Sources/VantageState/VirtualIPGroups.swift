@@ -81,8 +81,10 @@ public final class VirtualIPGroups {
     public private(set) var droppedTakeovers = 0
 
     private var groupIndexByKey: [VirtualIPGroupKey: Int] = [:]
-    private var groupsByVLAN: [UInt16: [Int]] = [:]
-    private var memberMACIndex: [UInt64: [Int]] = [:]
+    /// Groups by VLAN, and groups by (VLAN, router's own MAC): open-addressing tables, as data
+    /// frames look them up (no SipHash).
+    private var groupsByVLAN = WordTable<[Int]>(placeholder: [])
+    private var memberMACIndex = WordTable<[Int]>(placeholder: [])
     private var routerAddressIndex: [UInt64: [Int]] = [:]
     /// VIPs, ARP senders and router addresses by (VLAN, IPv4): one cheap lookup per data frame.
     private var roles = WordTable(placeholder: AddressRole())
@@ -110,7 +112,7 @@ public final class VirtualIPGroups {
     public func groupIndex(_ key: VirtualIPGroupKey) -> Int? { groupIndexByKey[key] }
 
     /// Groups on `vlan`, in order of appearance.
-    public func groupIndices(vlan: UInt16) -> [Int] { groupsByVLAN[vlan] ?? [] }
+    public func groupIndices(vlan: UInt16) -> [Int] { groupsByVLAN[UInt64(vlan)] ?? [] }
 
     /// The group for which `ip` is a virtual address on `vlan`.
     public func groupIndex(owningVIP ip: IPv4Address, vlan: UInt16) -> Int? {
@@ -120,6 +122,12 @@ public final class VirtualIPGroups {
     /// Groups in which `mac` is a router's own MAC (real MAC or own advert source) on `vlan`.
     public func groupIndices(withMemberMAC mac: MACAddress, vlan: UInt16) -> [Int] {
         memberMACIndex[Self.key(vlan, mac)]?.filter { groups[$0].routerIndex(mac: mac) != nil } ?? []
+    }
+
+    /// Whether ``groupIndices(withMemberMAC:vlan:)`` is not empty (without building the list).
+    public func isMemberMAC(_ mac: MACAddress, vlan: UInt16) -> Bool {
+        guard let indices = memberMACIndex[Self.key(vlan, mac)] else { return false }
+        return groups.withUnsafeBufferPointer { groups in indices.contains { groups[$0].routerIndex(mac: mac) != nil } }
     }
 
     /// Who is master of the group owning VIP `ip` at `time` (≥ the latest observation's time).
@@ -139,9 +147,11 @@ public final class VirtualIPGroups {
 
     /// Whether `mac` is the current master's MAC (own or protocol virtual) of any group on `vlan`.
     public func isMasterMAC(_ mac: MACAddress, vlan: UInt16, at time: Timestamp) -> Bool {
-        guard let indices = groupsByVLAN[vlan] else { return false }
-        for index in indices where groups[index].master != nil && groups[index].isMasterMAC(mac) { return true }
-        return false
+        guard let indices = groupsByVLAN[UInt64(vlan)] else { return false }
+        // Through the buffer: each group is read in place, not copied out of the array.
+        return groups.withUnsafeBufferPointer { groups in
+            indices.contains { groups[$0].master != nil && groups[$0].isMasterMAC(mac) }
+        }
     }
 
     /// Whether `mac` is a protocol virtual MAC, or any router's own MAC, in some group on `vlan`
@@ -430,7 +440,7 @@ public final class VirtualIPGroups {
         let index = groups.count
         groups.append(VirtualIPGroup(key: key, firstSeen: reference))
         groupIndexByKey[key] = index
-        groupsByVLAN[key.vlan, default: []].append(index)
+        groupsByVLAN.update(UInt64(key.vlan), initial: []) { $0.append(index) }
         if key.redundancyProtocol == .carp && !key.ipv6 {
             for peer in pfsyncPeers where peer.vlan == key.vlan {
                 addPassiveMember(address: peer.address, mac: peer.mac, source: .pfsync, group: index)
@@ -709,7 +719,7 @@ public final class VirtualIPGroups {
         let router = groups[groupIndex].routers[routerIndex]
         for mac in router.ownMACs {
             let key = Self.key(vlan, mac)
-            if !(memberMACIndex[key]?.contains(groupIndex) ?? false) { memberMACIndex[key, default: []].append(groupIndex) }
+            memberMACIndex.update(key, initial: []) { if !$0.contains(groupIndex) { $0.append(groupIndex) } }
         }
         if let ip = router.address.ipv4 {
             let key = Self.key(vlan, ip)

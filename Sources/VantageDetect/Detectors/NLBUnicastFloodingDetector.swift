@@ -88,6 +88,11 @@ public final class NLBUnicastFloodingDetector: ConfigurableDetector {
 
     public var interest: ObservationInterest { .ipData }
 
+    /// Nothing until an NLB cluster is seen (clusters appear with heartbeats and ARP, never go).
+    public func currentInterest(_ state: AnalysisState) -> ObservationInterest {
+        state.nlbClusters.isEmpty ? [] : interest
+    }
+
     public init(configuration: AnalysisConfiguration) {
         minFrames = max(1, Int(configuration.value(Tunables.minFrames, in: Self.kind.rawValue)))
         floods = BoundedRecencyMap(capacity: max(16, Int(configuration.value(Tunables.maxPairs, in: Self.kind.rawValue))))

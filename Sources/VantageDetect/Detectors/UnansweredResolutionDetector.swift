@@ -220,26 +220,34 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
         }
     }
 
-    private struct EpisodeKey: Hashable {
+    private struct EpisodeKey: BoundedMapKey {
         var vlan: UInt16
         var requester: MACAddress
         var target: ResolvedAddress
+
+        var bucketHash: UInt64 {
+            (requester.rawValue &* 0xC2B2_AE3D_27D4_EB4F) ^ target.bucketHash ^ UInt64(vlan) << 48
+        }
     }
 
-    private struct AddressKey: Hashable {
+    private struct AddressKey: BoundedMapKey {
         var vlan: UInt16
         var address: ResolvedAddress
+
+        var bucketHash: UInt64 { address.bucketHash ^ UInt64(vlan) << 48 }
     }
 
-    private struct RequesterKey: Hashable {
+    private struct RequesterKey: BoundedMapKey {
         var vlan: UInt16
         var mac: MACAddress
+
+        var bucketHash: UInt64 { mac.rawValue ^ UInt64(vlan) << 48 }
     }
 
     /// One frame (request or reply) and the captures it was seen at.
     private struct Transmission {
         var time: Timestamp
-        var vantages: [Int]
+        var vantages: VantageSet
     }
 
     /// An open episode (a class: it is updated in place inside the capped map, never copied).
@@ -257,11 +265,11 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
         var gaps: [Int64] = []
         var requestEvidence: [DraftEvidence] = []
         var lastRequestEvidence: DraftEvidence?
-        var requestsByVantage: [Int: Int] = [:]
+        var requestsByVantage = VantageTally<Int>()
         var replyCount = 0
         var recentReplies: [Transmission] = []
-        var repliesByVantage: [Int: Int] = [:]
-        var firstReplyByVantage: [Int: Timestamp] = [:]
+        var repliesByVantage = VantageTally<Int>()
+        var firstReplyByVantage = VantageTally<Timestamp>()
         var replyEvidence: [DraftEvidence] = []
         var lastReplyEvidence: DraftEvidence?
         var replierMAC: MACAddress?
@@ -296,32 +304,34 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
     }
 
     /// A (source, destination) MAC pair of the data plane.
-    private struct MACPair: Hashable {
+    private struct MACPair: BoundedMapKey {
         var source: MACAddress
         var destination: MACAddress
+
+        var bucketHash: UInt64 { source.rawValue &* 0x9E37_79B9_7F4A_7C15 ^ destination.rawValue }
     }
 
     /// What one capture shows about whose point of view it is (a class: updated in place).
     private final class VantageProfile {
         /// MACs whose frames this capture marks as sent by the capturing host (Linux cooked
         /// "outgoing": reliable).
-        var outgoing = BoundedRecencyMap<MACAddress, Int>(capacity: 16)
+        var outgoing = RecencyTable<MACKey, Int>(capacity: 16)
         /// Senders of ARP frames shorter than the wire minimum (up to `senderLimit`; one more
         /// means "several").
         var shortSenders: [MACAddress] = []
         /// Senders of ARP frames padded to the wire minimum (up to `senderLimit`).
         var paddedSenders: [MACAddress] = []
         /// Unicast peers per MAC (up to `peerLimit` each).
-        var unicastPeers: BoundedRecencyMap<MACAddress, [MACAddress]>
+        var unicastPeers: RecencyTable<MACKey, [MACAddress]>
         /// MACs seen as a frame source here.
-        var sources: BoundedRecencyMap<MACAddress, Timestamp>
+        var sources: RecencyTable<MACKey, Timestamp>
 
         static let peerLimit = 8
         static let senderLimit = 3
 
         init(capacity: Int) {
-            unicastPeers = BoundedRecencyMap(capacity: min(capacity, 2048))
-            sources = BoundedRecencyMap(capacity: capacity)
+            unicastPeers = RecencyTable(capacity: min(capacity, 2048))
+            sources = RecencyTable(capacity: capacity)
         }
 
         /// Notes an ARP frame's length; returns whether the short-frame evidence changed.
@@ -349,9 +359,9 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
         /// frames (see ``shortFrameOwner``), else the MAC with the most unicast peers (at least
         /// 2, strictly more than any other), else none.
         func owners() -> Set<MACAddress> {
-            if !outgoing.isEmpty { return Set(outgoing.keys) }
+            if !outgoing.isEmpty { return Set(outgoing.keys.map(\.mac)) }
             if let owner = shortFrameOwner { return [owner] }
-            let ranked = unicastPeers.entries.map { (mac: $0.key, peers: $0.value.count) }.sorted { $0.peers > $1.peers }
+            let ranked = unicastPeers.entries.map { (mac: $0.key.mac, peers: $0.value.count) }.sorted { $0.peers > $1.peers }
             guard let best = ranked.first, best.peers >= 2 else { return [] }
             if ranked.count > 1 && ranked[1].peers >= best.peers { return [] }
             return [best.mac]
@@ -366,25 +376,31 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
     private let nlbClusterIPs: Set<IPv4Address>
     private let configuration: AnalysisConfiguration
 
-    private var pending: BoundedRecencyMap<EpisodeKey, Episode>
+    private var pending: RecencyTable<EpisodeKey, Episode>
     private var nextCheck: Timestamp?
     private var profiles: [Int: VantageProfile] = [:]
+    /// The profile last looked up (consecutive frames come from the same capture).
+    private var lastProfile: (vantage: Int, profile: VantageProfile)?
     private var ownerCache: (owners: [Int: Set<MACAddress>], time: Timestamp)?
-    private var addressOwners: BoundedRecencyMap<AddressKey, MACAddress>
-    private var requesters: BoundedRecencyMap<AddressKey, [MACAddress]>
-    private var vips: BoundedRecencyMap<ResolvedAddress, String>
-    private var pairEpisodes: BoundedRecencyMap<EpisodeKey, Int>
-    private var recentTargets: BoundedRecencyMap<RequesterKey, [(target: ResolvedAddress, time: Timestamp)]>
-    /// Open episodes waiting for a data-plane proof, per requester MAC (bounded by `pending`).
-    private var dataWatchers: [MACAddress: Int] = [:]
+    private var addressOwners: RecencyTable<AddressKey, MACAddress>
+    private var requesters: RecencyTable<AddressKey, [MACAddress]>
+    private var vips: RecencyTable<ResolvedAddress, String>
+    private var pairEpisodes: RecencyTable<EpisodeKey, Int>
+    private var recentTargets: RecencyTable<RequesterKey, [(target: ResolvedAddress, time: Timestamp)]>
+    /// Open episodes waiting for a data-plane proof, per requester MAC. Each key has a watching
+    /// episode in `pending`, so the capacity of `pending` bounds it and nothing is ever evicted.
+    private var dataWatchers: RecencyTable<MACKey, Int>
     /// One bit per requester MAC in `dataWatchers` (a 64-bit Bloom filter: 0 = none waits), read
     /// on every data frame. Unchecked exclusivity (a checked class property costs a runtime
     /// call, ~70 instructions, per frame): only `watch`/`unwatch` write it, never re-entrantly.
     @exclusivity(unchecked) private var dataWatchMask: UInt64 = 0
     /// Requester MACs in `dataWatchers` per bit of `dataWatchMask`.
     private var dataWatchBitCounts = [Int](repeating: 0, count: 64)
-    /// The same episodes by (requester MAC, target MAC), once the target's MAC is known.
-    private var dataWatchByMAC: [MACPair: [Episode]] = [:]
+    /// The same episodes by (requester MAC, target MAC), once the target's MAC is known (at most
+    /// `watchedTargetLimit` per watching episode, so never evicted either).
+    private var dataWatchByMAC: RecencyTable<MACPair, [Episode]>
+    /// Target MACs watched per episode at most.
+    private static let watchedTargetLimit = 4
 
     /// Episodes judged early because the pending map was full.
     public var pendingEvictions: Int { pending.evictions }
@@ -421,12 +437,14 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
         ignoredIPs = configuration.ignoredIPs
         nlbClusterIPs = configuration.nlbClusterIPs
         let cap = arpSettings.maxAddresses
-        pending = BoundedRecencyMap(capacity: arpSettings.maxPending)
-        addressOwners = BoundedRecencyMap(capacity: cap)
-        requesters = BoundedRecencyMap(capacity: cap)
-        vips = BoundedRecencyMap(capacity: 1024)
-        pairEpisodes = BoundedRecencyMap(capacity: cap)
-        recentTargets = BoundedRecencyMap(capacity: min(cap, 4096))
+        pending = RecencyTable(capacity: arpSettings.maxPending)
+        dataWatchers = RecencyTable(capacity: arpSettings.maxPending + 1)
+        dataWatchByMAC = RecencyTable(capacity: (arpSettings.maxPending + 1) * Self.watchedTargetLimit)
+        addressOwners = RecencyTable(capacity: cap)
+        requesters = RecencyTable(capacity: cap)
+        vips = RecencyTable(capacity: 1024)
+        pairEpisodes = RecencyTable(capacity: cap)
+        recentTargets = RecencyTable(capacity: min(cap, 4096))
     }
 
     private func settings(_ family: Family) -> Configuration { family == .arp ? arpSettings : ndpSettings }
@@ -447,21 +465,26 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
 
     /// ARP, neighbor discovery, redundancy adverts, and the rest of the data plane (ICMP, other
     /// IP protocols). Out of line, so the data-plane path above keeps a small stack frame.
+    /// Cases are told apart on ``Observation/shape``; only the one layer a case needs is read
+    /// out of the packet (copying the whole packet costs more than the rest of an ARP frame).
     @inline(never)
     private func observeControl(_ observation: Observation, state: AnalysisState, sink: FindingSink) {
-        let packet = observation.packet
-        switch packet.network {
-        case .arp(let arp):
+        let shape = observation.shape
+        switch shape.network {
+        case .arp:
+            guard case .arp(let arp) = observation.packet.network else { return }
             profile(observation)
             observeARP(arp, observation, state: state, sink: sink)
         case .ipv4, .ipv6:
-            switch packet.transport {
-            case .neighborDiscovery(_, let message):
+            switch shape.transport {
+            case .neighborDiscovery:
+                guard case .neighborDiscovery(_, let message) = observation.packet.transport else { return }
                 profile(observation)
                 observeND(message, observation, state: state, sink: sink)
             case .carp:
                 profile(observation)
-            case .vrrp(let advert):
+            case .vrrp:
+                guard case .vrrp(let advert) = observation.packet.transport else { return }
                 profile(observation)
                 if let address = advert.firstIPv4Address, !address.isUnspecified {
                     vips.set(.v4(address), "a VRRP virtual address")
@@ -470,7 +493,7 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
                     vips.set(.v6(address), "a VRRP virtual address")
                 }
             default:
-                if case .hsrp(let message) = packet.application {
+                if shape.application == .hsrp, case .hsrp(let message) = observation.packet.application {
                     profile(observation)
                     if let address = message.virtualIP, !address.isUnspecified {
                         vips.set(.v4(address), "an HSRP virtual address")
@@ -504,9 +527,38 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
 
     /// Notes who sends and who receives unicast at this capture, to infer whose point of view it is.
     private func profile(_ observation: Observation) {
-        let packet = observation.packet
-        guard let source = packet.sourceMAC, source.isUnicast else { return }
-        let vantage = observation.reference.vantage
+        guard let source = observation.sourceMAC, source.isUnicast else { return }
+        let profile = profile(of: observation.reference.vantage)
+        profile.sources.set(MACKey(source), observation.time)
+        var outgoing = false
+        switch observation.shape.link {
+        case .ethernet:
+            if observation.shape.network == .arp,
+                profile.noteARPLength(from: source, short: observation.originalLength < Self.minimumWireFrame)
+            {
+                ownerCache = nil
+            }
+            if let destination = observation.destinationMAC, destination.isUnicast, destination != source {
+                notePeer(source, destination, in: profile)
+                notePeer(destination, source, in: profile)
+            }
+        case .linuxSLL:
+            if case .linuxSLL(let header) = observation.packet.link { outgoing = header.packetType == .outgoing }
+        case .linuxSLL2:
+            if case .linuxSLL2(let header) = observation.packet.link { outgoing = header.packetType == .outgoing }
+        default:
+            break
+        }
+        if outgoing {
+            if !profile.outgoing.contains(MACKey(source)) { ownerCache = nil }
+            _ = profile.outgoing.update(MACKey(source), default: { 0 }) { $0 += 1 }
+        }
+    }
+
+    /// The profile of capture `vantage`, created on first use.
+    @inline(__always)
+    private func profile(of vantage: Int) -> VantageProfile {
+        if let last = lastProfile, last.vantage == vantage { return last.profile }
         let profile: VantageProfile
         if let existing = profiles[vantage] {
             profile = existing
@@ -515,34 +567,14 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
             profiles[vantage] = profile
             ownerCache = nil
         }
-        profile.sources.set(source, observation.time)
-        var outgoing = false
-        var destination: MACAddress?
-        switch packet.link {
-        case .ethernet(let header):
-            destination = header.destination
-            if case .arp = packet.network,
-                profile.noteARPLength(from: source, short: observation.originalLength < Self.minimumWireFrame)
-            {
-                ownerCache = nil
-            }
-        case .linuxSLL(let header):
-            outgoing = header.packetType == .outgoing
-        case .linuxSLL2(let header):
-            outgoing = header.packetType == .outgoing
-        default:
-            break
-        }
-        if outgoing {
-            if !profile.outgoing.contains(source) { ownerCache = nil }
-            _ = profile.outgoing.update(source, default: { 0 }) { $0 += 1 }
-        }
-        if let destination, destination.isUnicast, destination != source {
-            for (mac, peer) in [(source, destination), (destination, source)] {
-                _ = profile.unicastPeers.update(mac, default: { [] }) { peers in
-                    if peers.count < VantageProfile.peerLimit, !peers.contains(peer) { peers.append(peer) }
-                }
-            }
+        lastProfile = (vantage, profile)
+        return profile
+    }
+
+    /// Notes `peer` as a unicast peer of `mac` (up to ``VantageProfile/peerLimit``).
+    private func notePeer(_ mac: MACAddress, _ peer: MACAddress, in profile: VantageProfile) {
+        _ = profile.unicastPeers.update(MACKey(mac), default: { [] }) { peers in
+            if peers.count < VantageProfile.peerLimit, !peers.contains(peer) { peers.append(peer) }
         }
     }
 
@@ -559,15 +591,15 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
                 arp.targetIP != .broadcast, arp.senderIP != arp.targetIP, arp.senderMAC.isUnicast,
                 !ignoredIPs.contains(arp.senderIP), !ignoredIPs.contains(arp.targetIP)
             else { return }
-            let destination = observation.packet.destinationMAC
-            let unicast = isUnicastRequest(observation.packet)
+            let destination = observation.destinationMAC
+            let unicast = isUnicastRequest(observation)
             request(
                 family: .arp, vlan: vlan, requester: arp.senderMAC, requesterIP: sender, target: .v4(arp.targetIP),
                 unicast: unicast, destination: unicast ? destination : nil, observation, state: state, sink: sink)
         case .reply:
             let key = EpisodeKey(vlan: vlan, requester: arp.targetMAC, target: sender)
             var matched = pending.contains(key) ? key : nil
-            if matched == nil, let destination = observation.packet.destinationMAC, destination.isUnicast {
+            if matched == nil, let destination = observation.destinationMAC, destination.isUnicast {
                 let alternative = EpisodeKey(vlan: vlan, requester: destination, target: sender)
                 if pending.contains(alternative) { matched = alternative }
             }
@@ -581,19 +613,25 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
         }
     }
 
-    private func isUnicastRequest(_ packet: DecodedPacket) -> Bool {
-        switch packet.link {
-        case .ethernet(let header): header.destination.isUnicast
-        case .linuxSLL(let header): header.packetType == .host || header.packetType == .otherHost
-        case .linuxSLL2(let header): header.packetType == .host || header.packetType == .otherHost
-        default: false
+    private func isUnicastRequest(_ observation: Observation) -> Bool {
+        switch observation.shape.link {
+        case .ethernet:
+            return observation.destinationMAC?.isUnicast ?? false
+        case .linuxSLL:
+            guard case .linuxSLL(let header) = observation.packet.link else { return false }
+            return header.packetType == .host || header.packetType == .otherHost
+        case .linuxSLL2:
+            guard case .linuxSLL2(let header) = observation.packet.link else { return false }
+            return header.packetType == .host || header.packetType == .otherHost
+        default:
+            return false
         }
     }
 
     private func observeND(_ message: NDMessage, _ observation: Observation, state: AnalysisState, sink: FindingSink) {
         guard let ipv6 = observation.packet.ipv6 else { return }
         let vlan = observation.vlan
-        let sourceMAC = observation.packet.sourceMAC ?? message.sourceLinkLayerAddress
+        let sourceMAC = observation.sourceMAC ?? message.sourceLinkLayerAddress
         switch message.kind {
         case .neighborSolicitation:
             guard !message.isDADProbe(ipSource: ipv6.source), let target = message.targetAddress,
@@ -604,7 +642,7 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
             let unicast = !ipv6.destination.isMulticast
             request(
                 family: .ndp, vlan: vlan, requester: requester, requesterIP: .v6(ipv6.source), target: .v6(target),
-                unicast: unicast, destination: unicast ? observation.packet.destinationMAC : nil, observation,
+                unicast: unicast, destination: unicast ? observation.destinationMAC : nil, observation,
                 state: state, sink: sink)
         case .neighborAdvertisement:
             guard let target = message.targetAddress, let replier = message.targetLinkLayerAddress ?? sourceMAC else {
@@ -617,7 +655,7 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
                 return
             }
             var matched: EpisodeKey?
-            if let destination = observation.packet.destinationMAC {
+            if let destination = observation.destinationMAC {
                 let key = EpisodeKey(vlan: vlan, requester: destination, target: address)
                 if pending.contains(key) { matched = key }
             }
@@ -649,34 +687,30 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
     @inline(never)
     private func observeData(_ observation: Observation, state: AnalysisState) {
         guard let source = observation.sourceMAC, dataWatchMask & Self.watchBit(source) != 0,
-            dataWatchers[source] != nil
+            dataWatchers.contains(MACKey(source))
         else { return }
-        let packet = observation.packet
         // The link destination: Ethernet keeps it; a cooked capture only says whether the frame
         // was for the capturing host, for another host, or sent by it.
         var destination: MACAddress?
         var toCapturingHost = false
-        switch packet.link {
-        case .ethernet(let header):
-            guard header.destination.isUnicast else { return }
-            destination = header.destination
-        case .linuxSLL(let header):
-            guard header.packetType == .host || header.packetType == .otherHost || header.packetType == .outgoing
+        switch observation.shape.link {
+        case .ethernet:
+            guard let mac = observation.destinationMAC, mac.isUnicast else { return }
+            destination = mac
+        case .linuxSLL:
+            guard case .linuxSLL(let header) = observation.packet.link,
+                header.packetType == .host || header.packetType == .otherHost || header.packetType == .outgoing
             else { return }
             toCapturingHost = header.packetType == .host
-        case .linuxSLL2(let header):
-            guard header.packetType == .host || header.packetType == .otherHost || header.packetType == .outgoing
+        case .linuxSLL2:
+            guard case .linuxSLL2(let header) = observation.packet.link,
+                header.packetType == .host || header.packetType == .otherHost || header.packetType == .outgoing
             else { return }
             toCapturingHost = header.packetType == .host
         default:
             return
         }
-        let address: ResolvedAddress
-        switch packet.network {
-        case .ipv4(let header): address = .v4(header.destination)
-        case .ipv6(let header, _): address = .v6(header.destination)
-        default: return
-        }
+        guard let address = Self.destinationAddress(observation) else { return }
         let vlan = observation.vlan
         // Sent to the target's own address: the requester has a link address for it.
         if let episode = pending[EpisodeKey(vlan: vlan, requester: source, target: address)], episode.watching {
@@ -689,6 +723,17 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
             proveThrough(destination, from: source, to: address, vlan: vlan, observation, state: state)
         } else if toCapturingHost, let owners = currentOwners(at: observation.time)[observation.reference.vantage] {
             for mac in owners { proveThrough(mac, from: source, to: address, vlan: vlan, observation, state: state) }
+        }
+    }
+
+    /// The IP destination of an IPv4 or IPv6 frame, from the observation's extracted addresses.
+    @inline(__always)
+    private static func destinationAddress(_ observation: Observation) -> ResolvedAddress? {
+        guard let destination = observation.ipDestination else { return nil }
+        switch observation.shape.network {
+        case .ipv4: return .v4(IPv4Address(rawValue: UInt32(truncatingIfNeeded: destination.low)))
+        case .ipv6: return .v6(IPv6Address(high: destination.high, low: destination.low))
+        default: return nil
         }
     }
 
@@ -723,8 +768,11 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
         if !episode.watching {
             episode.watching = true
             let requester = episode.key.requester
-            dataWatchers[requester, default: 0] += 1
-            if dataWatchers[requester] == 1 {
+            let watchers = dataWatchers.update(MACKey(requester), default: { 0 }) { count -> Int in
+                count += 1
+                return count
+            }.result
+            if watchers == 1 {
                 dataWatchBitCounts[Self.watchBitIndex(requester)] += 1
                 dataWatchMask |= Self.watchBit(requester)
             }
@@ -734,11 +782,14 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
 
     /// Also watches frames from the requester to `targetMAC` (at most a few MACs per episode).
     private func watchTargetMAC(_ episode: Episode, _ mac: MACAddress) {
-        guard episode.watching, mac.isUnicast, mac != episode.key.requester, episode.watchedTargetMACs.count < 4,
+        guard episode.watching, mac.isUnicast, mac != episode.key.requester,
+            episode.watchedTargetMACs.count < Self.watchedTargetLimit,
             !episode.watchedTargetMACs.contains(mac)
         else { return }
         episode.watchedTargetMACs.append(mac)
-        dataWatchByMAC[MACPair(source: episode.key.requester, destination: mac), default: []].append(episode)
+        _ = dataWatchByMAC.update(MACPair(source: episode.key.requester, destination: mac), default: { [] }) {
+            $0.append(episode)
+        }
     }
 
     /// Stops watching for `episode` (proven, or judged and dropped).
@@ -746,18 +797,18 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
         guard episode.watching else { return }
         episode.watching = false
         let requester = episode.key.requester
-        if let count = dataWatchers[requester], count > 1 {
-            dataWatchers[requester] = count - 1
+        if let count = dataWatchers[MACKey(requester)], count > 1 {
+            dataWatchers.modifyExisting(MACKey(requester)) { $0 = count - 1 }
         } else {
-            dataWatchers[requester] = nil
+            dataWatchers.remove(MACKey(requester))
             let bit = Self.watchBitIndex(requester)
             dataWatchBitCounts[bit] -= 1
             if dataWatchBitCounts[bit] == 0 { dataWatchMask &= ~Self.watchBit(requester) }
         }
         for mac in episode.watchedTargetMACs {
             let pair = MACPair(source: requester, destination: mac)
-            dataWatchByMAC[pair]?.removeAll { $0 === episode }
-            if dataWatchByMAC[pair]?.isEmpty == true { dataWatchByMAC[pair] = nil }
+            dataWatchByMAC.modifyExisting(pair) { $0.removeAll { $0 === episode } }
+            if dataWatchByMAC[pair]?.isEmpty == true { dataWatchByMAC.remove(pair) }
         }
         episode.watchedTargetMACs = []
     }
@@ -807,11 +858,11 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
         let result = pending.update(
             key, default: { Episode(family: family, key: key, requesterIP: requesterIP, first: time) }
         ) { episode in
-            episode.requestsByVantage[vantage, default: 0] += 1
+            episode.requestsByVantage.update(vantage, initial: 0) { $0 += 1 }
             if let index = episode.recentRequests.lastIndex(where: {
                 abs(time - $0.time) <= tolerance && !$0.vantages.contains(vantage)
             }) {
-                episode.recentRequests[index].vantages.append(vantage)
+                episode.recentRequests[index].vantages.insert(vantage)
                 Self.record(
                     DraftEvidence(observation.reference, .repeatedRequest(family)), in: &episode.requestEvidence,
                     last: &episode.lastRequestEvidence, limit: Episode.requestEvidenceLimit)
@@ -828,7 +879,7 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
             } else {
                 episode.broadcastCount += 1
             }
-            episode.recentRequests.append(Transmission(time: time, vantages: [vantage]))
+            episode.recentRequests.append(Transmission(time: time, vantages: VantageSet(vantage)))
             if episode.recentRequests.count > Episode.recentLimit { episode.recentRequests.removeFirst() }
             let note = DraftEvidence.Note.request(
                 family, number: episode.count, unicast: unicast, destination: destination, requesterIP: requesterIP, target: target)
@@ -869,15 +920,15 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
         }
         pending.modifyExisting(key) { episode in
             episode.replierMAC = replier
-            episode.repliesByVantage[vantage, default: 0] += 1
-            if episode.firstReplyByVantage[vantage] == nil { episode.firstReplyByVantage[vantage] = time }
+            episode.repliesByVantage.update(vantage, initial: 0) { $0 += 1 }
+            episode.firstReplyByVantage.update(vantage, initial: time) { _ in }
             if let index = episode.recentReplies.lastIndex(where: {
                 abs(time - $0.time) <= tolerance && !$0.vantages.contains(vantage)
             }) {
-                episode.recentReplies[index].vantages.append(vantage)
+                episode.recentReplies[index].vantages.insert(vantage)
             } else {
                 episode.replyCount += 1
-                episode.recentReplies.append(Transmission(time: time, vantages: [vantage]))
+                episode.recentReplies.append(Transmission(time: time, vantages: VantageSet(vantage)))
                 if episode.recentReplies.count > Episode.recentLimit { episode.recentReplies.removeFirst() }
             }
             let note = DraftEvidence.Note.reply(family, gratuitous: gratuitous, target: key.target, replier: replier)
@@ -935,8 +986,8 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
         }
     }
 
-    private func closeEvicted(_ evicted: [(key: EpisodeKey, value: Episode)], at time: Timestamp, state: AnalysisState, sink: FindingSink) {
-        for (_, episode) in evicted { judge(episode, at: time, closing: true, atEnd: false, state: state, sink: sink) }
+    private func closeEvicted(_ evicted: (key: EpisodeKey, value: Episode)?, at time: Timestamp, state: AnalysisState, sink: FindingSink) {
+        if let (_, episode) = evicted { judge(episode, at: time, closing: true, atEnd: false, state: state, sink: sink) }
     }
 
     private func noteRequester(_ key: EpisodeKey, settings: Configuration) {
@@ -995,9 +1046,23 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
         return owners
     }
 
-    private func picture(of episode: Episode, state: AnalysisState) -> Picture {
-        let requestVantages = episode.requestsByVantage.keys.sorted()
-        let replyVantages = episode.repliesByVantage.filter { $0.value > 0 }.keys.sorted()
+    /// What every judgement needs: where the requests and replies were seen, the requester's
+    /// side, and whether (and how fast) the episode was answered. Most episodes are answered in
+    /// time and need nothing more (``picture(of:_:state:)`` completes it for a report).
+    private struct Answer {
+        var requestVantages: [Int]
+        var replyVantages: [Int]
+        var owners: [Int: Set<MACAddress>]
+        var targetMAC: MACAddress?
+        var side: [Int]
+        var answeringVantages: [Int]
+        var resolution: Int64?
+        var answered: Bool
+    }
+
+    private func answer(of episode: Episode, state: AnalysisState) -> Answer {
+        let requestVantages = episode.requestsByVantage.vantages
+        let replyVantages = episode.repliesByVantage.pairs.filter { $0.count > 0 }.map(\.vantage)
         let owners = currentOwners(at: state.now)
         let requester = episode.key.requester
         let targetMAC =
@@ -1013,7 +1078,7 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
             let candidates = requestVantages.filter { vantage in
                 guard !replyVantages.contains(vantage), (owners[vantage] ?? []).isEmpty else { return false }
                 guard let profile = profiles[vantage] else { return true }
-                return profile.sources.first { mac, _ in mac != requester && mac != targetMAC } == nil
+                return profile.sources.first { key, _ in key.mac != requester && key.mac != targetMAC } == nil
             }
             if candidates.count == 1 { side = candidates }
         }
@@ -1029,11 +1094,23 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
             resolution = proof.time - episode.first
         }
         let answered = !answeringVantages.isEmpty || episode.dataProof != nil
+        return Answer(
+            requestVantages: requestVantages, replyVantages: replyVantages, owners: owners, targetMAC: targetMAC, side: side,
+            answeringVantages: answeringVantages, resolution: resolution, answered: answered)
+    }
+
+    /// The whole picture of `episode` for a report, completing `answer`.
+    private func picture(of episode: Episode, _ answer: Answer, state: AnalysisState) -> Picture {
+        let requestVantages = answer.requestVantages
+        let replyVantages = answer.replyVantages
+        let owners = answer.owners
+        let targetMAC = answer.targetMAC
+        let answered = answer.answered
         var targetOwn: [Int] = []
         var targetSeen: [Int] = []
         if let targetMAC {
             targetOwn = owners.filter { $0.value.contains(targetMAC) }.keys.sorted()
-            targetSeen = profiles.filter { $0.value.sources.contains(targetMAC) }.keys.sorted()
+            targetSeen = profiles.filter { $0.value.sources.contains(MACKey(targetMAC)) }.keys.sorted()
         }
         let targetSide = Set(targetOwn).union(targetSeen).union(replyVantages)
         let reached = targetSide.filter(requestVantages.contains).sorted()
@@ -1052,8 +1129,9 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
             direction = .noReply
         }
         return Picture(
-            requestVantages: requestVantages, replyVantages: replyVantages, requesterSide: side, answered: answered,
-            provenByData: answeringVantages.isEmpty && episode.dataProof != nil, resolution: resolution, direction: direction, targetMAC: targetMAC, targetOwnVantages: targetOwn,
+            requestVantages: requestVantages, replyVantages: replyVantages, requesterSide: answer.side, answered: answered,
+            provenByData: answer.answeringVantages.isEmpty && episode.dataProof != nil, resolution: answer.resolution,
+            direction: direction, targetMAC: targetMAC, targetOwnVantages: targetOwn,
             reachedTarget: reached, missedTarget: missed, silentVantages: silent)
     }
 
@@ -1064,11 +1142,11 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
         _ episode: Episode, at time: Timestamp, closing: Bool, atEnd: Bool, state: AnalysisState, sink: FindingSink
     ) -> Bool {
         let settings = settings(episode.family)
-        let view = picture(of: episode, state: state)
-        if view.answered {
+        let answer = answer(of: episode, state: state)
+        if answer.answered {
             unwatch(episode)
-            if let resolution = view.resolution, resolution > settings.window {
-                report(episode, view, late: true, state: state, sink: sink)
+            if let resolution = answer.resolution, resolution > settings.window {
+                report(episode, picture(of: episode, answer, state: state), late: true, state: state, sink: sink)
             }
             return true
         }
@@ -1076,7 +1154,7 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
         unwatch(episode)
         // Not yet judgeable: the first request had less than the window before the capture ended.
         if atEnd && time - episode.first < settings.window { return true }
-        report(episode, view, late: false, state: state, sink: sink)
+        report(episode, picture(of: episode, answer, state: state), late: false, state: state, sink: sink)
         return true
     }
 
@@ -1265,7 +1343,7 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
 
         // Details.
         var perVantage: [String: DetailValue] = [:]
-        for vantage in Set(episode.requestsByVantage.keys).union(episode.repliesByVantage.keys).sorted() {
+        for vantage in Set(episode.requestsByVantage.vantages).union(episode.repliesByVantage.vantages).sorted() {
             perVantage[state.vantageName(vantage)] = .object([
                 "requests": .int(episode.requestsByVantage[vantage] ?? 0),
                 "replies": .int(episode.repliesByVantage[vantage] ?? 0),

@@ -139,6 +139,7 @@ public final class VIPARPAnsweredByBackupDetector: ConfigurableDetector {
 
     public func advance(to time: Timestamp, state: AnalysisState, sink: FindingSink) {
         resolve(state, upTo: time, sink: sink)
+        guard !episodes.isEmpty else { return }
         for key in episodes.keys.sorted(by: Self.order) where time - episodes[key]!.last.time > configuration.episodeGap {
             report(key, state: state, sink: sink)
         }
@@ -154,15 +155,18 @@ public final class VIPARPAnsweredByBackupDetector: ConfigurableDetector {
     /// Judges the answers whose grace period has passed (all of them when `time` is nil).
     private func resolve(_ state: AnalysisState, upTo time: Timestamp?, sink: FindingSink) {
         guard !pending.isEmpty else { return }
-        var keep: [Pending] = []
-        for answer in pending {
+        // Compacted in place (answers still waiting keep their order): no new array per call.
+        var kept = 0
+        for index in pending.indices {
+            let answer = pending[index]
             if let time, answer.reference.time + configuration.grace > time {
-                keep.append(answer)
-                continue
+                pending[kept] = answer
+                kept += 1
+            } else {
+                judge(answer, state: state, sink: sink)
             }
-            judge(answer, state: state, sink: sink)
         }
-        pending = keep
+        pending.removeSubrange(kept...)
     }
 
     private func judge(_ answer: Pending, state: AnalysisState, sink: FindingSink) {

@@ -131,6 +131,11 @@ public final class VIPFailoverWithoutGARPDetector: ConfigurableDetector {
 
     public var interest: ObservationInterest { [.ipData, .redundancy] }
 
+    /// Data frames only while a takeover is watched (watches open and close on adverts and ticks).
+    public func currentInterest(_ state: AnalysisState) -> ObservationInterest {
+        watches.isEmpty ? .redundancy : interest
+    }
+
     public init(configuration: AnalysisConfiguration) {
         self.configuration = Configuration(configuration)
     }

@@ -99,6 +99,11 @@ public final class VIPSplitBrainDetector: ConfigurableDetector {
 
     public var interest: ObservationInterest { [.redundancy, .ipData] }
 
+    /// Data frames only while a split brain is open (episodes open and close on adverts and ticks).
+    public func currentInterest(_ state: AnalysisState) -> ObservationInterest {
+        open.isEmpty ? .redundancy : interest
+    }
+
     public init(configuration: AnalysisConfiguration) {
         self.configuration = Configuration(configuration)
     }
@@ -184,6 +189,7 @@ public final class VIPSplitBrainDetector: ConfigurableDetector {
     }
 
     public func advance(to time: Timestamp, state: AnalysisState, sink: FindingSink) {
+        guard !open.isEmpty else { return }
         for groupIndex in open.keys.sorted() where state.virtualIPs.groups[groupIndex].liveClaimers(at: time).count < 2 {
             close(groupIndex, state: state, sink: sink)
         }

@@ -179,6 +179,11 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
 
     public var interest: ObservationInterest { .ipData }
 
+    /// Nothing until a VRRP/CARP/HSRP group is seen (groups appear with adverts, never go).
+    public func currentInterest(_ state: AnalysisState) -> ObservationInterest {
+        state.virtualIPs.isEmpty ? [] : interest
+    }
+
     public init(configuration: AnalysisConfiguration) {
         self.configuration = Configuration(configuration)
         ignored = configuration.ignoredIPs
@@ -240,11 +245,10 @@ public final class VIPTrafficToBackupDetector: ConfigurableDetector {
             }
             return
         }
-        let groups = vips.groupIndices(withMemberMAC: destinationMAC, vlan: vlan)
         // A member MAC that is master (keepalived, ucarp: the master's real MAC) falls through to
         // the backup-vantage check below.
-        if !groups.isEmpty, !vips.isMasterMAC(destinationMAC, vlan: vlan, at: time) {
-            for groupIndex in groups {
+        if vips.isMemberMAC(destinationMAC, vlan: vlan), !vips.isMasterMAC(destinationMAC, vlan: vlan, at: time) {
+            for groupIndex in vips.groupIndices(withMemberMAC: destinationMAC, vlan: vlan) {
                 let group = vips.groups[groupIndex]
                 guard group.master != nil, let member = group.routerIndex(mac: destinationMAC),
                     !recentlyMaster(group, member, at: time)

@@ -89,8 +89,9 @@ struct AnalyzeCommand: ParsableCommand {
         var decoder = session.decoder
         var progress = ProgressMeter(totalBytes: session.merged.totalFileBytes)
         // Frames are decoded in place into the pipeline's slots (no per-frame copy of the layers);
-        // the engine runs on a second core only when asked to (see `useEngineThread`).
-        let pipeline = AnalysisPipeline(engine: engine, threaded: Self.useEngineThread)
+        // the engine runs on a second core when there is one (see `useEngineThread`).
+        let pipeline = AnalysisPipeline(
+            engine: engine, threaded: Self.useEngineThread(totalBytes: session.merged.totalFileBytes ?? .max))
         let fed = try Self.feed(
             &session, decoder: &decoder, into: pipeline, journeys: engine.state.tracksJourneys, progress: &progress)
         progress.finish()
@@ -180,16 +181,22 @@ struct AnalyzeCommand: ParsableCommand {
         return fed
     }
 
-    /// Whether the engine runs on its own thread: only when `VANTAGE_PIPELINE=1` asks for it
-    /// (and there is more than one CPU). Measured on the 2-core benchmark VM, the thread did not
-    /// make `analyze` faster even with a CPU free (1M frames: 0.41 s inline, 0.43 s threaded,
-    /// tcpdump 0.36 s, load 1.2) and cost 40 % more CPU: the engine thread copies every 624-byte
-    /// observation that the other core wrote, which costs it about as much as decoding saves.
-    /// One thread is as fast and predictable on a busy machine (the findings are the same
-    /// either way).
-    static var useEngineThread: Bool {
+    /// Whether the engine runs on its own thread for captures of `totalBytes` (`.max` for a
+    /// pipe): when there is more than one CPU and at least 16 MiB to read (a smaller file takes
+    /// milliseconds either way, less than setting up the ring). `VANTAGE_PIPELINE=0` asks for one
+    /// thread, `VANTAGE_PIPELINE=1` for two whatever the size.
+    ///
+    /// The main thread reads and decodes, the engine thread runs the state engines and the
+    /// detectors, prefetching the observations (and the neighbor entries they will look up) a few
+    /// frames ahead, so that the data the other core wrote costs it no waiting. The findings are
+    /// the same either way.
+    static func useEngineThread(totalBytes: Int64) -> Bool {
         guard ProcessInfo.processInfo.activeProcessorCount > 1 else { return false }
-        return ProcessInfo.processInfo.environment["VANTAGE_PIPELINE"] == "1"
+        switch ProcessInfo.processInfo.environment["VANTAGE_PIPELINE"] {
+        case "0": return false
+        case "1": return true
+        default: return totalBytes >= 16 << 20
+        }
     }
 
     private func render(_ findings: [ReportedFinding], frames: Int, names: [String], span: (Timestamp, Timestamp)?) throws {

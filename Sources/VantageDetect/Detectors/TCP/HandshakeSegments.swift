@@ -46,8 +46,8 @@ struct SegmentSighting: Sendable {
         time = observation.reference.time
         frame = UInt32(truncatingIfNeeded: observation.reference.frame)
         vantage = UInt16(truncatingIfNeeded: observation.reference.vantage)
-        source = observation.packet.sourceMAC ?? .zero
-        destination = observation.packet.destinationMAC ?? .zero
+        source = observation.sourceMAC ?? .zero
+        destination = observation.destinationMAC ?? .zero
     }
 
     init(time: Timestamp, frame: UInt32, vantage: UInt16, source: MACAddress, destination: MACAddress) {
@@ -190,8 +190,11 @@ struct CopyWindows: Sendable {
 /// What distinguishes a retransmission from its original: the IPv4 id (bits 48-63) and the TCP
 /// timestamp value (bits 0-31, bit 47 set when present).
 @inline(__always)
-func segmentFingerprint(_ packet: DecodedPacket, _ tcp: TCPHeader) -> UInt64 {
-    var value = UInt64(packet.ipv4?.identification ?? 0) << 48
+func segmentFingerprint(_ observation: Observation, _ tcp: TCPHeader) -> UInt64 {
+    var value: UInt64 = 0
+    if observation.shape.network == .ipv4, case .ipv4(let ip) = observation.packet.network {
+        value = UInt64(ip.identification) << 48
+    }
     if let tsval = tcp.options.timestampValue { value |= UInt64(tsval) | 1 << 47 }
     return value
 }
