@@ -10,11 +10,12 @@ FLAGS=(-sanitize=fuzzer,address -parse-as-library -O -use-ld=lld)
 swiftc "${FLAGS[@]}" -module-name VantageWire -emit-module -emit-module-path Fuzz/bin/VantageWire.swiftmodule \
     -emit-library -static -o Fuzz/bin/libVantageWire.a Sources/VantageWire/**/*.swift
 
-# 2. Each target: VantageCapture's sources + the harness in one module that imports VantageWire.
+# 2. Each target: VantageCapture's sources + the harness in one module that imports VantageWire
+#    (and the CPrefetch C header that VantageCapture uses).
 for target in pcap:PcapReaderFuzz pcapng:PcapNGReaderFuzz; do
     name=${target%%:*}
     file=${target##*:}
-    swiftc "${FLAGS[@]}" -module-name VantageFuzz -I Fuzz/bin \
+    swiftc "${FLAGS[@]}" -module-name VantageFuzz -I Fuzz/bin -I Sources/CPrefetch/include \
         Sources/VantageCapture/*.swift Fuzz/FuzzRead.swift "Fuzz/$file.swift" Fuzz/bin/libVantageWire.a \
         -o "Fuzz/bin/$name-fuzz"
 done
