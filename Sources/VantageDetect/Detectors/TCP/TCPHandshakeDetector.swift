@@ -317,22 +317,19 @@ public final class TCPHandshakeDetector: ConfigurableDetector {
             release(bucket)
             decide(old, key: key, atEnd: false, now: sighting.time)
         }
-        let sawSYN = !flags.contains(.ack)
-        if sawSYN {
+        var entry = PendingHandshake(
+            clientIsLow: clientIsLow, sawSYN: !flags.contains(.ack), clientISN: clientISN, start: sighting.time,
+            lastActivity: sighting.time)
+        if flags.contains(.ack) {
+            entry.synAcks.record(sighting, fingerprint: fingerprint, windows: windows)
+        } else {
+            entry.syns.record(sighting, fingerprint: fingerprint, windows: windows)
+        }
+        if entry.sawSYN {
             let server = clientIsLow ? key.high : key.low
             countHandshake(HandshakeServerKey(vlan: key.vlan, address: server.address))
         }
-        // Inserted blank and filled in place: a filled local entry would be copied (~1.3 kB) once more.
-        let inserted = pending.insert(
-            key,
-            PendingHandshake(
-                clientIsLow: clientIsLow, sawSYN: sawSYN, clientISN: clientISN, start: sighting.time,
-                lastActivity: sighting.time))
-        if sawSYN {
-            pending[slot: inserted.slot].syns.record(sighting, fingerprint: fingerprint, windows: windows)
-        } else {
-            pending[slot: inserted.slot].synAcks.record(sighting, fingerprint: fingerprint, windows: windows)
-        }
+        let inserted = pending.insert(key, entry)
         occupy(bucket)
         if let evicted = inserted.evicted {
             release(Self.bucket(evicted.key))
