@@ -20,6 +20,14 @@ public struct DecodedPacket: Sendable {
     public var transport: TransportLayer = .none { didSet { layersSet |= Self.transportBit } }
     /// Byte offset of the transport layer in the frame.
     public var transportOffset = 0
+    /// The TCP segment's source port when ``transport`` is `.tcp` (the decoder sets it; else 0).
+    /// Kept beside the enum, like the two fields below, so that a per-segment filter reads
+    /// them without copying the whole TCP header out of ``transport``.
+    public internal(set) var tcpSourcePort: UInt16 = 0
+    /// The TCP segment's destination port when ``transport`` is `.tcp` (else 0).
+    public internal(set) var tcpDestinationPort: UInt16 = 0
+    /// The TCP segment's flags when ``transport`` is `.tcp` (else empty).
+    public internal(set) var tcpFlags: TCPFlags = []
     /// The application message (HSRP, HTTP head).
     public var application: ApplicationLayer = .none { didSet { layersSet |= Self.applicationBit } }
     /// Byte offset of the application layer in the frame.
@@ -63,6 +71,9 @@ public struct DecodedPacket: Sendable {
         extraVLANTags = 0
         networkOffset = 0
         transportOffset = 0
+        tcpSourcePort = 0
+        tcpDestinationPort = 0
+        tcpFlags = []
         applicationOffset = 0
         anomalies = []
         stop = nil

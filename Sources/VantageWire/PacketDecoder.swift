@@ -224,6 +224,9 @@ public struct PacketDecoder: Sendable {
         case .tcp:
             let header = try TCPHeader.parse(bytes)
             packet.transport = .tcp(header)
+            packet.tcpSourcePort = header.sourcePort
+            packet.tcpDestinationPort = header.destinationPort
+            packet.tcpFlags = header.flags
             packet.decodedShape.transport = .tcp
             if verifyTransportChecksums, complete, !pseudoHeader(packet).verifies(bytes, protocol: .tcp) {
                 packet.anomalies.insert(.transportBadChecksum)

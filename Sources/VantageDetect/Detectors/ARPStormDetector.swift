@@ -113,9 +113,12 @@ public final class ARPStormDetector: ConfigurableDetector {
 
     // MARK: - State
 
-    private struct SenderKey: Hashable {
+    private struct SenderKey: BoundedMapKey {
         var vlan: UInt16
         var mac: MACAddress
+
+        /// The fields folded into one word: the sender map looks a key up without SipHash.
+        var bucketHash: UInt64 { mac.rawValue | UInt64(vlan) << 48 }
     }
 
     /// The last `capacity` request times, oldest first once full.
@@ -189,9 +192,11 @@ public final class ARPStormDetector: ConfigurableDetector {
 
     private let settings: Configuration
     private let ignoredIPs: Set<IPv4Address>
-    private var senders: BoundedRecencyMap<SenderKey, Sender>
+    /// Least recently active evicted first (exact LRU: a request marks its sender used).
+    private var senders: BoundedMap<SenderKey, Sender>
     private var openSenders: Set<SenderKey> = []
-    private var segmentRings: [Int: TimeRing] = [:]
+    /// The segment-wide request times per capture, indexed by vantage (mutated in place).
+    private var segmentRings: [TimeRing] = []
     private var segment: Episode?
     /// The capture whose requests the segment episode counts (the one that tripped it).
     private var segmentVantage = 0
@@ -208,7 +213,7 @@ public final class ARPStormDetector: ConfigurableDetector {
     public init(configuration: AnalysisConfiguration) {
         settings = Configuration(configuration)
         ignoredIPs = configuration.ignoredIPs
-        senders = BoundedRecencyMap(capacity: settings.maxSenders)
+        senders = BoundedMap(capacity: settings.maxSenders)
     }
 
     // MARK: - Observe
@@ -216,8 +221,9 @@ public final class ARPStormDetector: ConfigurableDetector {
     public func observe(_ observation: Observation, state: AnalysisState, sink: FindingSink) {
         guard let arp = observation.packet.arp, arp.isEthernetIPv4 else { return }
         let variant = arp.variant
-        guard variant == .request || variant == .probe, !ignoredIPs.contains(arp.senderIP),
-            !ignoredIPs.contains(arp.targetIP)
+        // An empty allow list (the usual case) costs no hashing.
+        guard variant == .request || variant == .probe,
+            ignoredIPs.isEmpty || (!ignoredIPs.contains(arp.senderIP) && !ignoredIPs.contains(arp.targetIP))
         else { return }
         let reference = observation.reference
         let time = reference.time
@@ -229,9 +235,10 @@ public final class ARPStormDetector: ConfigurableDetector {
         let settings = settings
 
         // Segment-wide rate, per capture.
-        var ring = segmentRings[reference.vantage] ?? TimeRing(capacity: settings.totalRequests)
-        let segmentOldest = ring.add(time)
-        segmentRings[reference.vantage] = ring
+        while segmentRings.count <= reference.vantage {
+            segmentRings.append(TimeRing(capacity: settings.totalRequests))
+        }
+        let segmentOldest = segmentRings[reference.vantage].add(time)
         var segmentOpened = false
         if let oldest = segmentOldest, time - oldest <= settings.rateWindow {
             let rate = Self.rate(count: settings.totalRequests, span: time - oldest, window: settings.rateWindow)
@@ -256,81 +263,98 @@ public final class ARPStormDetector: ConfigurableDetector {
         if segmentOpened { emitSegment(state: state, sink: sink) }
 
         // Per sender, counted at the first capture that saw it.
-        let (_, evicted) = senders.update(
-            key, default: { Sender(vantage: reference.vantage, ring: TimeRing(capacity: settings.senderRequests), ip: arp.senderIP) }
-        ) { sender in
-            guard sender.vantage == reference.vantage else { return }
-            if !arp.senderIP.isUnspecified { sender.ip = arp.senderIP }
-            sender.recent.append((reference, arp.targetIP))
-            if sender.recent.count > 8 { sender.recent.removeFirst() }
-            var flood = false
-            var rate = 0.0
-            if let oldest = sender.ring.add(time), time - oldest <= settings.rateWindow {
-                flood = true
-                rate = Self.rate(count: settings.senderRequests, span: time - oldest, window: settings.rateWindow)
-            }
-            sender.targets[arp.targetIP] = time
-            var scan = false
-            if sender.targets.count >= settings.scanTargets {
-                sender.targets = sender.targets.filter { time - $0.value <= settings.scanWindow }
-                scan = sender.targets.count >= settings.scanTargets
-                if sender.targets.count > settings.scanTargets * 4 {
-                    let kept = sender.targets.sorted { $0.value > $1.value }.prefix(settings.scanTargets * 2)
-                    sender.targets = Dictionary(uniqueKeysWithValues: kept.map { ($0.key, $0.value) })
-                }
-            }
-            if flood || scan {
-                if sender.episode == nil {
-                    sender.episodeNumber += 1
-                    // Back-fill what led up to the threshold: the distinct targets of the scan window,
-                    // and at least the flood's requests within the rate window.
-                    let window = sender.targets.filter { time - $0.value <= max(settings.scanWindow, settings.rateWindow) }
-                    var episode = Episode(start: window.values.min() ?? time, lastOver: time, last: time)
-                    episode.senderIP = arp.senderIP.isUnspecified ? nil : arp.senderIP
-                    for (earlier, target) in sender.recent.dropLast() {
-                        episode.add(earlier, target: target, sender: key.mac, note: "who-has \(target) at \(state.vantageName(earlier.vantage)) (before the threshold)")
-                    }
-                    for target in window.keys where episode.targets.count < Episode.targetLimit {
-                        episode.targets.insert(target)
-                        episode.lowest = min(episode.lowest ?? target, target)
-                        episode.highest = max(episode.highest ?? target, target)
-                    }
-                    episode.targets.remove(arp.targetIP)
-                    episode.requests = max(window.count - 1, flood ? settings.senderRequests - 1 : 0)
-                    episode.last = time
-                    sender.episode = episode
-                }
-                if var episode = sender.episode {
-                    episode.lastOver = time
-                    episode.flood = episode.flood || flood
-                    episode.scan = episode.scan || scan
-                    episode.peakRate = max(episode.peakRate, rate)
-                    sender.episode = episode
-                }
-            }
-            if !arp.senderIP.isUnspecified, sender.episode?.senderIP == nil { sender.episode?.senderIP = arp.senderIP }
-            sender.episode?.add(reference, target: arp.targetIP, sender: key.mac, note: note())
+        var evicted: (key: SenderKey, value: Sender)?
+        let slot: Int
+        if let found = senders.find(key) {
+            slot = found
+        } else {
+            let sender = Sender(vantage: reference.vantage, ring: TimeRing(capacity: settings.senderRequests), ip: arp.senderIP)
+            (slot, evicted) = senders.insert(key, sender)
         }
-        for (evictedKey, sender) in evicted {
+        let inEpisode = Self.count(
+            &senders[slot: slot], key: key, arp: arp, reference: reference, settings: settings, state: state, note: note())
+        if let (evictedKey, sender) = evicted {
             openSenders.remove(evictedKey)
             if sender.episode != nil { emit(evictedKey, sender, state: state, sink: sink) }
         }
-        if let sender = senders[key], sender.episode != nil, !openSenders.contains(key) {
+        if inEpisode, !openSenders.contains(key) {
             // Reported as soon as it trips (for live use); updated under the same key when it ends.
             openSenders.insert(key)
-            emit(key, sender, state: state, sink: sink)
+            emit(key, senders[slot: slot], state: state, sink: sink)
         }
+    }
+
+    /// Counts a request of `sender` (seen at `reference`) towards its flood and scan rules, and
+    /// opens or extends its episode; returns whether the sender is in an episode.
+    private static func count(
+        _ sender: inout Sender, key: SenderKey, arp: ARPPacket, reference: FrameReference, settings: Configuration,
+        state: AnalysisState, note: @autoclosure () -> String
+    ) -> Bool {
+        let time = reference.time
+        // Counted at the first capture that saw the sender only.
+        guard sender.vantage == reference.vantage else { return sender.episode != nil }
+        if !arp.senderIP.isUnspecified { sender.ip = arp.senderIP }
+        sender.recent.append((reference, arp.targetIP))
+        if sender.recent.count > 8 { sender.recent.removeFirst() }
+        var flood = false
+        var rate = 0.0
+        if let oldest = sender.ring.add(time), time - oldest <= settings.rateWindow {
+            flood = true
+            rate = Self.rate(count: settings.senderRequests, span: time - oldest, window: settings.rateWindow)
+        }
+        sender.targets[arp.targetIP] = time
+        var scan = false
+        if sender.targets.count >= settings.scanTargets {
+            sender.targets = sender.targets.filter { time - $0.value <= settings.scanWindow }
+            scan = sender.targets.count >= settings.scanTargets
+            if sender.targets.count > settings.scanTargets * 4 {
+                let kept = sender.targets.sorted { $0.value > $1.value }.prefix(settings.scanTargets * 2)
+                sender.targets = Dictionary(uniqueKeysWithValues: kept.map { ($0.key, $0.value) })
+            }
+        }
+        if flood || scan {
+            if sender.episode == nil {
+                sender.episodeNumber += 1
+                // Back-fill what led up to the threshold: the distinct targets of the scan window,
+                // and at least the flood's requests within the rate window.
+                let window = sender.targets.filter { time - $0.value <= max(settings.scanWindow, settings.rateWindow) }
+                var episode = Episode(start: window.values.min() ?? time, lastOver: time, last: time)
+                episode.senderIP = arp.senderIP.isUnspecified ? nil : arp.senderIP
+                for (earlier, target) in sender.recent.dropLast() {
+                    episode.add(earlier, target: target, sender: key.mac, note: "who-has \(target) at \(state.vantageName(earlier.vantage)) (before the threshold)")
+                }
+                for target in window.keys where episode.targets.count < Episode.targetLimit {
+                    episode.targets.insert(target)
+                    episode.lowest = min(episode.lowest ?? target, target)
+                    episode.highest = max(episode.highest ?? target, target)
+                }
+                episode.targets.remove(arp.targetIP)
+                episode.requests = max(window.count - 1, flood ? settings.senderRequests - 1 : 0)
+                episode.last = time
+                sender.episode = episode
+            }
+            if var episode = sender.episode {
+                episode.lastOver = time
+                episode.flood = episode.flood || flood
+                episode.scan = episode.scan || scan
+                episode.peakRate = max(episode.peakRate, rate)
+                sender.episode = episode
+            }
+        }
+        if !arp.senderIP.isUnspecified, sender.episode?.senderIP == nil { sender.episode?.senderIP = arp.senderIP }
+        sender.episode?.add(reference, target: arp.targetIP, sender: key.mac, note: note())
+        return sender.episode != nil
     }
 
     public func advance(to time: Timestamp, state: AnalysisState, sink: FindingSink) {
         for key in openSenders {
-            guard let sender = senders[key], let episode = sender.episode else {
+            guard let sender = senders[key: key], let episode = sender.episode else {
                 openSenders.remove(key)
                 continue
             }
             guard time - episode.lastOver >= settings.episodeGap else { continue }
             emit(key, sender, state: state, sink: sink)
-            senders.modifyExisting(key) { $0.episode = nil }
+            if let slot = senders.slot(of: key) { senders[slot: slot].episode = nil }
             openSenders.remove(key)
         }
         if let segment, time - segment.lastOver >= settings.episodeGap {
@@ -341,7 +365,7 @@ public final class ARPStormDetector: ConfigurableDetector {
 
     public func finish(at time: Timestamp, state: AnalysisState, sink: FindingSink) {
         for key in openSenders {
-            if let sender = senders[key], sender.episode != nil { emit(key, sender, state: state, sink: sink) }
+            if let sender = senders[key: key], sender.episode != nil { emit(key, sender, state: state, sink: sink) }
         }
         openSenders.removeAll()
         if segment != nil { emitSegment(state: state, sink: sink) }

@@ -150,9 +150,18 @@ public final class HealthCheckDetector: ConfigurableDetector {
     }
 
     public func observe(_ observation: Observation, state: AnalysisState, sink: FindingSink) {
+        // Cheap early-out on the shape: nearly every TCP segment stops here, before the large
+        // stack frame of ``observeHTTP`` is set up and `packet` (~560 bytes) copied.
+        let application = observation.shape.application
+        guard application == .httpRequest || application == .httpResponse else { return }
+        observeHTTP(observation, state: state, sink: sink)
+    }
+
+    /// A segment carrying an HTTP request or response head.
+    @inline(never)
+    private func observeHTTP(_ observation: Observation, state: AnalysisState, sink: FindingSink) {
         let packet = observation.packet
-        // Cheap early-out: the decoder sets an application offset only when it found a message.
-        guard packet.applicationOffset != 0, case .http(let message) = packet.application, let tcp = packet.tcp else { return }
+        guard case .http(let message) = packet.application, let tcp = packet.tcp else { return }
         let source: ResolvedAddress
         let destination: ResolvedAddress
         if let ipv4 = packet.ipv4 {

@@ -246,14 +246,15 @@ public final class TCPHandshakeDetector: ConfigurableDetector {
     // MARK: - Per frame
 
     public func observe(_ observation: Observation, state: AnalysisState, sink: FindingSink) {
-        guard case .tcp(let tcp) = observation.packet.transport else { return }
-        let flags = tcp.flags
-        let bucket = Self.bucket(tcp.sourcePort, tcp.destinationPort)
+        // The decoder's copies of the flags and ports (empty unless this is TCP): matching
+        // `.tcp(let tcp)` here would copy the whole header out of the transport enum.
+        let flags = observation.packet.tcpFlags
+        let bucket = Self.bucket(observation.packet.tcpSourcePort, observation.packet.tcpDestinationPort)
         if flags.contains(.syn) {
-            handshakeSegment(observation, tcp, bucket: bucket, state: state)
+            handshakeSegment(observation, bucket: bucket, state: state)
         } else if occupied[bucket >> 6] & (1 << UInt64(bucket & 63)) != 0, flags.contains(.ack) || flags.contains(.rst) {
             // Established traffic stops above: nothing pending between these ports.
-            segmentOfPending(observation, tcp, state: state)
+            segmentOfPending(observation, state: state)
         }
     }
 
@@ -267,18 +268,19 @@ public final class TCPHandshakeDetector: ConfigurableDetector {
 
     /// A non-SYN segment between ports with a pending handshake: completes or resets it, if it is its.
     @inline(never)
-    private func segmentOfPending(_ observation: Observation, _ tcp: TCPHeader, state: AnalysisState) {
+    private func segmentOfPending(_ observation: Observation, state: AnalysisState) {
         guard let (source, destination) = Self.addresses(observation) else { return }
-        let from = TCPEndpoint(address: source, port: tcp.sourcePort)
-        let to = TCPEndpoint(address: destination, port: tcp.destinationPort)
+        let from = TCPEndpoint(address: source, port: observation.packet.tcpSourcePort)
+        let to = TCPEndpoint(address: destination, port: observation.packet.tcpDestinationPort)
         let key = HandshakeKey(vlan: observation.vlan, source: from, destination: to)
         guard let slot = pending.slot(of: key) else { return }
-        otherSegment(slot, key: key, flags: tcp.flags, from: from, observation, state: state)
+        otherSegment(slot, key: key, flags: observation.packet.tcpFlags, from: from, observation, state: state)
     }
 
     /// A SYN or SYN-ACK: a new handshake, a retransmission, or a copy from another vantage point.
     @inline(never)
-    private func handshakeSegment(_ observation: Observation, _ tcp: TCPHeader, bucket: Int, state: AnalysisState) {
+    private func handshakeSegment(_ observation: Observation, bucket: Int, state: AnalysisState) {
+        guard case .tcp(let tcp) = observation.packet.transport else { return }
         let flags = tcp.flags
         guard let (source, destination) = Self.addresses(observation) else { return }
         let from = TCPEndpoint(address: source, port: tcp.sourcePort)
