@@ -285,6 +285,7 @@ struct ChunkBuffer: Sendable {
         let span = unsafe Span(_unsafeElements: elements)
         return try body(span)
     }
+
     /// Asks the CPU to fetch the bytes `offset ..< offset + count` past the first unconsumed byte
     /// (those that are valid): a hint, for records the reader reaches a little later. The bytes
     /// were written by the read-ahead thread on another core, which the hardware's own prefetch

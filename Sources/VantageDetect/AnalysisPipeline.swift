@@ -27,8 +27,11 @@ public final class AnalysisPipeline: @unchecked Sendable {
 
     /// Observations per batch.
     public let batchSize: Int
-    /// How many observations ahead of the engine the engine thread prefetches.
+    /// How many observations ahead of the engine the engine thread prefetches them, and the
+    /// neighbor-table index words and entries they will look up (``AnalysisEngine/prefetch(_:stage:)``).
     static let prefetchDistance = 12
+    static let indexPrefetchDistance = 6
+    static let entryPrefetchDistance = 3
     /// Batches in the ring (one being filled, the rest in flight or free).
     public let batchCount: Int
     /// Finished batches the engine thread gives back at once (a quarter of the ring).
@@ -143,10 +146,13 @@ public final class AnalysisPipeline: @unchecked Sendable {
             vantage_prefetch(start, size * min(count, Self.prefetchDistance))
             for offset in 0..<count {
                 if offset + Self.prefetchDistance < count { vantage_prefetch(start + offset + Self.prefetchDistance, size) }
-                // The state the observations after this one will look up: index words four
-                // frames ahead, entries two ahead (within the batch).
-                if offset + 6 < count { engine.prefetch(start + offset + 6, stage: 0) }
-                if offset + 3 < count { engine.prefetch(start + offset + 3, stage: 1) }
+                // The state the observations after this one will look up (within the batch).
+                if offset + Self.indexPrefetchDistance < count {
+                    engine.prefetch(start + offset + Self.indexPrefetchDistance, stage: 0)
+                }
+                if offset + Self.entryPrefetchDistance < count {
+                    engine.prefetch(start + offset + Self.entryPrefetchDistance, stage: 1)
+                }
                 engine.observe(start[offset])
             }
             if lasts[index] {
