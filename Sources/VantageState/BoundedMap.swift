@@ -1,4 +1,5 @@
 import CPrefetch
+import VantageWire
 
 /// A key of a ``BoundedMap``: hashable, with a cheap 64-bit hash word. Fixed-size keys fold
 /// their fields into one word (``NeighborKey/bucketHash``); the default uses `hashValue`.
@@ -14,6 +15,11 @@ extension BoundedMapKey {
 
 extension Int: BoundedMapKey {}
 extension String: BoundedMapKey {}
+
+extension MACAddress: BoundedMapKey {
+    /// The 48-bit address itself.
+    public var bucketHash: UInt64 { rawValue }
+}
 
 /// A hash map with a fixed capacity that evicts its least recently used entry when full, and
 /// counts its evictions so saturation can be reported.

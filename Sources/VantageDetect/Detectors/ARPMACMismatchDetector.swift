@@ -67,7 +67,7 @@ public final class ARPMACMismatchDetector: ConfigurableDetector {
         ]
     }
 
-    private struct PairKey: Hashable {
+    private struct PairKey: BoundedMapKey {
         var vlan: UInt16
         var senderIP: IPv4Address
         var senderMAC: MACAddress
@@ -150,7 +150,7 @@ public final class ARPMACMismatchDetector: ConfigurableDetector {
             if pair.evidence.count < Pair.evidenceLimit { pair.evidence.append(evidence) } else { pair.lastEvidence = evidence }
             return pair.count == 1
         }
-        for (evictedKey, pair) in evicted { emit(evictedKey, pair, state: state, sink: sink) }
+        if case let (evictedKey, pair)? = evicted { emit(evictedKey, pair, state: state, sink: sink) }
         if isNew, let pair = pairs[key] { emit(key, pair, state: state, sink: sink) }
     }
 

@@ -9,7 +9,7 @@ import VantageState
 import VantageWire
 
 /// One direction-independent TCP connection: the client's and the server's endpoint.
-struct HTTPConnectionKey: Hashable {
+struct HTTPConnectionKey: BoundedMapKey {
     var vlan: UInt16
     var client: ResolvedAddress
     var clientPort: UInt16
@@ -18,7 +18,7 @@ struct HTTPConnectionKey: Hashable {
 }
 
 /// A stream of requests: one client to one server port, with one Host value (empty = no Host).
-struct HealthStreamKey: Hashable {
+struct HealthStreamKey: BoundedMapKey {
     var vlan: UInt16
     var client: ResolvedAddress
     var server: ResolvedAddress

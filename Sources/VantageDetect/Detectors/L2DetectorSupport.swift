@@ -4,119 +4,98 @@
 //  Deliberately independent of NeighborTable: each detector keeps the little state it needs.
 
 import VantageCapture
+import VantageState
 import VantageWire
 
-/// A dictionary with a capacity: when full, the least recently touched entries are evicted.
+/// A map with a capacity: when full, the least recently touched entry is evicted, counted in
+/// ``evictions`` and handed back to the caller, who may still report it.
 ///
-/// Recency is kept in an append-only queue of (key, touch stamp) with lazy deletion: a touch
-/// appends, eviction pops stale stamps until it finds the oldest live entry, and the queue is
-/// compacted once it holds twice as many stamps as live entries. Every operation is amortised
-/// O(1). Every evicted entry is counted and handed back to the caller, who may still report it.
-struct BoundedRecencyMap<Key: Hashable, Value> {
-    private struct Entry {
-        var value: Value
-        var touched: UInt64
-    }
-
-    private var storage: [Key: Entry] = [:]
-    private var order: [(key: Key, stamp: UInt64)] = []
-    private var head = 0
-    private var clock: UInt64 = 0
-    /// Most entries kept.
-    let capacity: Int
-    /// Entries evicted so far because the map was full.
-    private(set) var evictions = 0
+/// `set` and `update` touch; reads, `contains` and `modifyExisting` do not. A ``BoundedMap``
+/// (open addressing on the key's hash word, exact recency order) does the work, so a lookup costs
+/// no SipHash for keys with a folded ``BoundedMapKey/bucketHash``, and iteration goes from the
+/// least to the most recently touched entry.
+struct BoundedRecencyMap<Key: BoundedMapKey, Value> {
+    private var map: BoundedMap<Key, Value>
 
     /// An empty map holding at most `capacity` entries (at least 1).
-    init(capacity: Int) { self.capacity = max(1, capacity) }
+    init(capacity: Int) { map = BoundedMap(capacity: capacity) }
 
-    /// Number of entries.
-    var count: Int { storage.count }
+    /// Entries evicted so far because the map was full.
+    var evictions: Int { map.evictions }
     /// Whether the map is empty.
-    var isEmpty: Bool { storage.isEmpty }
-    /// The keys, in no particular order.
-    var keys: [Key] { Array(storage.keys) }
-    /// The key/value pairs, in no particular order.
-    var entries: [(key: Key, value: Value)] { storage.map { ($0.key, $0.value.value) } }
+    var isEmpty: Bool { map.isEmpty }
+    /// The keys, least recently touched first.
+    var keys: [Key] { map.keysOldestFirst }
+
+    /// The key/value pairs, least recently touched first.
+    var entries: [(key: Key, value: Value)] {
+        var result: [(key: Key, value: Value)] = []
+        map.forEachOldestFirst { slot in
+            result.append((map.key(at: slot), map[slot: slot]))
+            return true
+        }
+        return result
+    }
 
     /// The value for `key`, without touching it.
-    subscript(key: Key) -> Value? { storage[key]?.value }
+    subscript(key: Key) -> Value? { map[key: key] }
 
-    /// The first entry satisfying `predicate`, in no particular order (no copy of the map).
+    /// Whether `key` is present (no touch).
+    func contains(_ key: Key) -> Bool { map.slot(of: key) != nil }
+
+    /// The first entry (least recently touched first) satisfying `predicate`.
     func first(where predicate: (Key, Value) -> Bool) -> (key: Key, value: Value)? {
-        for (key, entry) in storage where predicate(key, entry.value) { return (key, entry.value) }
-        return nil
+        var found: (key: Key, value: Value)?
+        map.forEachOldestFirst { slot in
+            let key = map.key(at: slot)
+            guard predicate(key, map[slot: slot]) else { return true }
+            found = (key, map[slot: slot])
+            return false
+        }
+        return found
     }
 
-    /// Calls `body` with every entry, in no particular order (no copy of the map).
+    /// Calls `body` with every entry, least recently touched first.
     func forEach(_ body: (Key, Value) -> Void) {
-        for (key, entry) in storage { body(key, entry.value) }
+        map.forEachOldestFirst { slot in
+            body(map.key(at: slot), map[slot: slot])
+            return true
+        }
     }
 
-    /// Whether `key` is present.
-    func contains(_ key: Key) -> Bool { storage[key] != nil }
-
-    /// Sets `key` to `value`, touching it; returns the entries evicted to make room.
+    /// Sets `key` to `value`, touching it; returns the entry evicted to make room.
     @discardableResult
-    mutating func set(_ key: Key, _ value: Value) -> [(key: Key, value: Value)] {
-        let stamp = touch(key)
-        storage[key] = Entry(value: value, touched: stamp)
-        return evictIfNeeded(keeping: key)
+    mutating func set(_ key: Key, _ value: Value) -> (key: Key, value: Value)? {
+        if let slot = map.find(key) {
+            map[slot: slot] = value
+            return nil
+        }
+        return map.insert(key, value).evicted
     }
 
     /// Changes the value of `key` in place (inserting `make()` first when absent), touching it;
-    /// returns `body`'s result and the entries evicted to make room.
+    /// returns `body`'s result and the entry evicted to make room.
+    @inline(__always)
     mutating func update<Result>(
         _ key: Key, default make: () -> Value, _ body: (inout Value) -> Result
-    ) -> (result: Result, evicted: [(key: Key, value: Value)]) {
-        let stamp = touch(key)
-        let result: Result
-        if storage[key] != nil {
-            result = body(&storage[key]!.value)
-            storage[key]!.touched = stamp
-        } else {
-            var value = make()
-            result = body(&value)
-            storage[key] = Entry(value: value, touched: stamp)
-        }
-        return (result, evictIfNeeded(keeping: key))
+    ) -> (result: Result, evicted: (key: Key, value: Value)?) {
+        if let slot = map.find(key) { return (body(&map[slot: slot]), nil) }
+        var value = make()
+        let result = body(&value)
+        return (result, map.insert(key, value).evicted)
     }
 
     /// Changes the value of an existing `key` in place without touching it; false when absent.
     @discardableResult
     mutating func modifyExisting(_ key: Key, _ body: (inout Value) -> Void) -> Bool {
-        guard storage[key] != nil else { return false }
-        body(&storage[key]!.value)
+        guard let slot = map.slot(of: key) else { return false }
+        body(&map[slot: slot])
         return true
     }
 
     /// Removes `key`, returning its value.
     @discardableResult
-    mutating func remove(_ key: Key) -> Value? { storage.removeValue(forKey: key)?.value }
-
-    private mutating func touch(_ key: Key) -> UInt64 {
-        clock &+= 1
-        order.append((key, clock))
-        if order.count - head > 2 * storage.count + 64 {
-            order = order[head...].filter { storage[$0.key]?.touched == $0.stamp || $0.stamp == clock }
-            head = 0
-        }
-        return clock
-    }
-
-    private mutating func evictIfNeeded(keeping kept: Key) -> [(key: Key, value: Value)] {
-        guard storage.count > capacity else { return [] }
-        var evicted: [(key: Key, value: Value)] = []
-        while storage.count > capacity, head < order.count {
-            let (key, stamp) = order[head]
-            head += 1
-            guard key != kept, let entry = storage[key], entry.touched == stamp else { continue }
-            storage.removeValue(forKey: key)
-            evicted.append((key, entry.value))
-        }
-        evictions += evicted.count
-        return evicted
-    }
+    mutating func remove(_ key: Key) -> Value? { map.remove(key) }
 }
 
 /// An IPv4 or IPv6 address whose link-layer address is being resolved (ARP or NDP).

@@ -57,7 +57,7 @@ public final class NLBMemberConflictDetector: ConfigurableDetector {
         ]
     }
 
-    private struct AnswerKey: Hashable {
+    private struct AnswerKey: BoundedMapKey {
         var vlan: UInt16
         var clusterIP: IPv4Address
         var mac: MACAddress
@@ -105,7 +105,7 @@ public final class NLBMemberConflictDetector: ConfigurableDetector {
             if answer.evidence.count < 8 { answer.evidence.append(Evidence(reference, note)) }
             return true
         }
-        for (evictedKey, answer) in evicted { report(evictedKey, answer, state: state, sink: sink) }
+        if case let (evictedKey, answer)? = evicted { report(evictedKey, answer, state: state, sink: sink) }
     }
 
     public func finish(at time: Timestamp, state: AnalysisState, sink: FindingSink) {

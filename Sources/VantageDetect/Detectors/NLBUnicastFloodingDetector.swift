@@ -60,7 +60,7 @@ public final class NLBUnicastFloodingDetector: ConfigurableDetector {
         ]
     }
 
-    private struct PairKey: Hashable {
+    private struct PairKey: BoundedMapKey {
         var vantage: Int
         var vlan: UInt16
         var clusterMAC: MACAddress
@@ -135,7 +135,7 @@ public final class NLBUnicastFloodingDetector: ConfigurableDetector {
             return true
         }
         // An evicted pair is remembered in condensed form and judged at the end.
-        for (evictedKey, flood) in evicted where reported.count < 1024 { reported[evictedKey] = flood }
+        if case let (evictedKey, flood)? = evicted, reported.count < 1024 { reported[evictedKey] = flood }
     }
 
     public func finish(at time: Timestamp, state: AnalysisState, sink: FindingSink) {

@@ -315,23 +315,23 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
     private final class VantageProfile {
         /// MACs whose frames this capture marks as sent by the capturing host (Linux cooked
         /// "outgoing": reliable).
-        var outgoing = RecencyTable<MACKey, Int>(capacity: 16)
+        var outgoing = BoundedRecencyMap<MACAddress, Int>(capacity: 16)
         /// Senders of ARP frames shorter than the wire minimum (up to `senderLimit`; one more
         /// means "several").
         var shortSenders: [MACAddress] = []
         /// Senders of ARP frames padded to the wire minimum (up to `senderLimit`).
         var paddedSenders: [MACAddress] = []
         /// Unicast peers per MAC (up to `peerLimit` each).
-        var unicastPeers: RecencyTable<MACKey, [MACAddress]>
+        var unicastPeers: BoundedRecencyMap<MACAddress, [MACAddress]>
         /// MACs seen as a frame source here.
-        var sources: RecencyTable<MACKey, Timestamp>
+        var sources: BoundedRecencyMap<MACAddress, Timestamp>
 
         static let peerLimit = 8
         static let senderLimit = 3
 
         init(capacity: Int) {
-            unicastPeers = RecencyTable(capacity: min(capacity, 2048))
-            sources = RecencyTable(capacity: capacity)
+            unicastPeers = BoundedRecencyMap(capacity: min(capacity, 2048))
+            sources = BoundedRecencyMap(capacity: capacity)
         }
 
         /// Notes an ARP frame's length; returns whether the short-frame evidence changed.
@@ -359,9 +359,9 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
         /// frames (see ``shortFrameOwner``), else the MAC with the most unicast peers (at least
         /// 2, strictly more than any other), else none.
         func owners() -> Set<MACAddress> {
-            if !outgoing.isEmpty { return Set(outgoing.keys.map(\.mac)) }
+            if !outgoing.isEmpty { return Set(outgoing.keys) }
             if let owner = shortFrameOwner { return [owner] }
-            let ranked = unicastPeers.entries.map { (mac: $0.key.mac, peers: $0.value.count) }.sorted { $0.peers > $1.peers }
+            let ranked = unicastPeers.entries.map { (mac: $0.key, peers: $0.value.count) }.sorted { $0.peers > $1.peers }
             guard let best = ranked.first, best.peers >= 2 else { return [] }
             if ranked.count > 1 && ranked[1].peers >= best.peers { return [] }
             return [best.mac]
@@ -376,20 +376,20 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
     private let nlbClusterIPs: Set<IPv4Address>
     private let configuration: AnalysisConfiguration
 
-    private var pending: RecencyTable<EpisodeKey, Episode>
+    private var pending: BoundedRecencyMap<EpisodeKey, Episode>
     private var nextCheck: Timestamp?
     private var profiles: [Int: VantageProfile] = [:]
     /// The profile last looked up (consecutive frames come from the same capture).
     private var lastProfile: (vantage: Int, profile: VantageProfile)?
     private var ownerCache: (owners: [Int: Set<MACAddress>], time: Timestamp)?
-    private var addressOwners: RecencyTable<AddressKey, MACAddress>
-    private var requesters: RecencyTable<AddressKey, [MACAddress]>
-    private var vips: RecencyTable<ResolvedAddress, String>
-    private var pairEpisodes: RecencyTable<EpisodeKey, Int>
-    private var recentTargets: RecencyTable<RequesterKey, [(target: ResolvedAddress, time: Timestamp)]>
+    private var addressOwners: BoundedRecencyMap<AddressKey, MACAddress>
+    private var requesters: BoundedRecencyMap<AddressKey, [MACAddress]>
+    private var vips: BoundedRecencyMap<ResolvedAddress, String>
+    private var pairEpisodes: BoundedRecencyMap<EpisodeKey, Int>
+    private var recentTargets: BoundedRecencyMap<RequesterKey, [(target: ResolvedAddress, time: Timestamp)]>
     /// Open episodes waiting for a data-plane proof, per requester MAC. Each key has a watching
     /// episode in `pending`, so the capacity of `pending` bounds it and nothing is ever evicted.
-    private var dataWatchers: RecencyTable<MACKey, Int>
+    private var dataWatchers: BoundedRecencyMap<MACAddress, Int>
     /// One bit per requester MAC in `dataWatchers` (a 64-bit Bloom filter: 0 = none waits), read
     /// on every data frame. Unchecked exclusivity (a checked class property costs a runtime
     /// call, ~70 instructions, per frame): only `watch`/`unwatch` write it, never re-entrantly.
@@ -398,7 +398,7 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
     private var dataWatchBitCounts = [Int](repeating: 0, count: 64)
     /// The same episodes by (requester MAC, target MAC), once the target's MAC is known (at most
     /// `watchedTargetLimit` per watching episode, so never evicted either).
-    private var dataWatchByMAC: RecencyTable<MACPair, [Episode]>
+    private var dataWatchByMAC: BoundedRecencyMap<MACPair, [Episode]>
     /// Target MACs watched per episode at most.
     private static let watchedTargetLimit = 4
 
@@ -437,14 +437,14 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
         ignoredIPs = configuration.ignoredIPs
         nlbClusterIPs = configuration.nlbClusterIPs
         let cap = arpSettings.maxAddresses
-        pending = RecencyTable(capacity: arpSettings.maxPending)
-        dataWatchers = RecencyTable(capacity: arpSettings.maxPending + 1)
-        dataWatchByMAC = RecencyTable(capacity: (arpSettings.maxPending + 1) * Self.watchedTargetLimit)
-        addressOwners = RecencyTable(capacity: cap)
-        requesters = RecencyTable(capacity: cap)
-        vips = RecencyTable(capacity: 1024)
-        pairEpisodes = RecencyTable(capacity: cap)
-        recentTargets = RecencyTable(capacity: min(cap, 4096))
+        pending = BoundedRecencyMap(capacity: arpSettings.maxPending)
+        dataWatchers = BoundedRecencyMap(capacity: arpSettings.maxPending + 1)
+        dataWatchByMAC = BoundedRecencyMap(capacity: (arpSettings.maxPending + 1) * Self.watchedTargetLimit)
+        addressOwners = BoundedRecencyMap(capacity: cap)
+        requesters = BoundedRecencyMap(capacity: cap)
+        vips = BoundedRecencyMap(capacity: 1024)
+        pairEpisodes = BoundedRecencyMap(capacity: cap)
+        recentTargets = BoundedRecencyMap(capacity: min(cap, 4096))
     }
 
     private func settings(_ family: Family) -> Configuration { family == .arp ? arpSettings : ndpSettings }
@@ -529,7 +529,7 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
     private func profile(_ observation: Observation) {
         guard let source = observation.sourceMAC, source.isUnicast else { return }
         let profile = profile(of: observation.reference.vantage)
-        profile.sources.set(MACKey(source), observation.time)
+        profile.sources.set(source, observation.time)
         var outgoing = false
         switch observation.shape.link {
         case .ethernet:
@@ -550,8 +550,8 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
             break
         }
         if outgoing {
-            if !profile.outgoing.contains(MACKey(source)) { ownerCache = nil }
-            _ = profile.outgoing.update(MACKey(source), default: { 0 }) { $0 += 1 }
+            if !profile.outgoing.contains(source) { ownerCache = nil }
+            _ = profile.outgoing.update(source, default: { 0 }) { $0 += 1 }
         }
     }
 
@@ -573,7 +573,7 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
 
     /// Notes `peer` as a unicast peer of `mac` (up to ``VantageProfile/peerLimit``).
     private func notePeer(_ mac: MACAddress, _ peer: MACAddress, in profile: VantageProfile) {
-        _ = profile.unicastPeers.update(MACKey(mac), default: { [] }) { peers in
+        _ = profile.unicastPeers.update(mac, default: { [] }) { peers in
             if peers.count < VantageProfile.peerLimit, !peers.contains(peer) { peers.append(peer) }
         }
     }
@@ -687,7 +687,7 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
     @inline(never)
     private func observeData(_ observation: Observation, state: AnalysisState) {
         guard let source = observation.sourceMAC, dataWatchMask & Self.watchBit(source) != 0,
-            dataWatchers.contains(MACKey(source))
+            dataWatchers.contains(source)
         else { return }
         // The link destination: Ethernet keeps it; a cooked capture only says whether the frame
         // was for the capturing host, for another host, or sent by it.
@@ -768,7 +768,7 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
         if !episode.watching {
             episode.watching = true
             let requester = episode.key.requester
-            let watchers = dataWatchers.update(MACKey(requester), default: { 0 }) { count -> Int in
+            let watchers = dataWatchers.update(requester, default: { 0 }) { count -> Int in
                 count += 1
                 return count
             }.result
@@ -797,10 +797,10 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
         guard episode.watching else { return }
         episode.watching = false
         let requester = episode.key.requester
-        if let count = dataWatchers[MACKey(requester)], count > 1 {
-            dataWatchers.modifyExisting(MACKey(requester)) { $0 = count - 1 }
+        if let count = dataWatchers[requester], count > 1 {
+            dataWatchers.modifyExisting(requester) { $0 = count - 1 }
         } else {
-            dataWatchers.remove(MACKey(requester))
+            dataWatchers.remove(requester)
             let bit = Self.watchBitIndex(requester)
             dataWatchBitCounts[bit] -= 1
             if dataWatchBitCounts[bit] == 0 { dataWatchMask &= ~Self.watchBit(requester) }
@@ -1078,7 +1078,7 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
             let candidates = requestVantages.filter { vantage in
                 guard !replyVantages.contains(vantage), (owners[vantage] ?? []).isEmpty else { return false }
                 guard let profile = profiles[vantage] else { return true }
-                return profile.sources.first { key, _ in key.mac != requester && key.mac != targetMAC } == nil
+                return profile.sources.first { key, _ in key != requester && key != targetMAC } == nil
             }
             if candidates.count == 1 { side = candidates }
         }
@@ -1110,7 +1110,7 @@ public final class UnansweredResolutionDetector: ConfigurableDetector {
         var targetSeen: [Int] = []
         if let targetMAC {
             targetOwn = owners.filter { $0.value.contains(targetMAC) }.keys.sorted()
-            targetSeen = profiles.filter { $0.value.sources.contains(MACKey(targetMAC)) }.keys.sorted()
+            targetSeen = profiles.filter { $0.value.sources.contains(targetMAC) }.keys.sorted()
         }
         let targetSide = Set(targetOwn).union(targetSeen).union(replyVantages)
         let reached = targetSide.filter(requestVantages.contains).sorted()
