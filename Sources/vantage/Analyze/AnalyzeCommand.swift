@@ -184,18 +184,17 @@ struct AnalyzeCommand: ParsableCommand {
     /// Whether the engine runs on its own thread for captures of `totalBytes` (`.max` for a
     /// pipe): when there is more than one CPU and at least 16 MiB to read (a smaller file takes
     /// milliseconds either way, less than setting up the ring). `VANTAGE_PIPELINE=0` asks for one
-    /// thread, `VANTAGE_PIPELINE=1` for two whatever the size.
+    /// thread, `VANTAGE_PIPELINE=1` for two whatever the size and the CPUs (the tests use it).
     ///
     /// The main thread reads and decodes, the engine thread runs the state engines and the
     /// detectors, prefetching the observations (and the neighbor entries they will look up) a few
     /// frames ahead, so that the data the other core wrote costs it no waiting. The findings are
     /// the same either way.
     static func useEngineThread(totalBytes: Int64) -> Bool {
-        guard ProcessInfo.processInfo.activeProcessorCount > 1 else { return false }
         switch ProcessInfo.processInfo.environment["VANTAGE_PIPELINE"] {
         case "0": return false
         case "1": return true
-        default: return totalBytes >= 16 << 20
+        default: return ProcessInfo.processInfo.activeProcessorCount > 1 && totalBytes >= 16 << 20
         }
     }
 
