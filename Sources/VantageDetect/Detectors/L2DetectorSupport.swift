@@ -1,6 +1,7 @@
 //  Small building blocks shared by the ARP/NDP resolution detectors (arp.unanswered,
 //  ndp.unanswered, arp.mac_mismatch, arp.storm): a capped map that evicts the least recently
-//  touched entries, an IPv4-or-IPv6 address value, and duration text for summaries.
+//  touched entry (also used by nlb.* and health_check.*), an IPv4-or-IPv6 address value, and
+//  duration text for summaries.
 //  Deliberately independent of NeighborTable: each detector keeps the little state it needs.
 
 import VantageCapture
