@@ -6,8 +6,10 @@
 //     the only one within ±searchWindow of the other (mutually unique): periodic identical
 //     frames, such as a VRRP advert repeated byte for byte every second, are ambiguous and left
 //     out; an ARP request, a ping, a TCP segment or an advert with a changing field is unique.
-//  3. The reference is the first capture when it matches every other one; otherwise the
-//     capture matching most others (then most frames).
+//  3. The reference is the first capture when it reaches every capture that any capture reaches
+//     (directly or through captures it matches); otherwise the best-connected capture. Which
+//     file comes first is the user's choice, so it must not depend on how many stray frames
+//     happened to be flooded to a backup router's port.
 //  4. Captures are aligned one by one along the best-matched links (a maximum spanning tree from
 //     the reference, Prim's order): each next capture is the one with the most matched frames
 //     with a capture already aligned, and its correction comes from ClockOffsetEstimator over
@@ -185,14 +187,29 @@ public struct ClockAlignment: Sendable {
         return result
     }
 
-    /// The first capture if it matches every other one; else the one matching most (then most frames).
+    /// The first capture if it reaches as many captures as any other does (directly, or through
+    /// captures it matches: a client shares few frames with a backup router but many with its
+    /// peer); else the capture matching most others (then most frames) among those reaching most.
     private static func chooseReference(_ readable: [Int], pairs: [Int: [Int: [AnchorPair]]], minimum: Int) -> Int {
-        func score(_ vantage: Int) -> (Int, Int) {
+        func linked(_ a: Int, _ b: Int) -> Bool { (pairs[a]?[b]?.count ?? 0) >= minimum }
+        func reach(_ start: Int) -> Int {
+            var seen: Set<Int> = [start]
+            var frontier = [start]
+            while let next = frontier.popLast() {
+                for other in readable where !seen.contains(other) && linked(next, other) {
+                    seen.insert(other)
+                    frontier.append(other)
+                }
+            }
+            return seen.count
+        }
+        func score(_ vantage: Int) -> (Int, Int, Int) {
             let counts = readable.filter { $0 != vantage }.map { pairs[vantage]?[$0]?.count ?? 0 }
-            return (counts.filter { $0 >= minimum }.count, counts.reduce(0, +))
+            return (reach(vantage), counts.filter { $0 >= minimum }.count, counts.reduce(0, +))
         }
         guard let first = readable.first else { return 0 }
-        if score(first).0 == readable.count - 1 { return first }
+        let widest = readable.map(reach).max() ?? 1
+        if reach(first) == widest { return first }
         return readable.max { score($0) < score($1) || (score($0) == score($1) && $0 > $1) } ?? first
     }
 

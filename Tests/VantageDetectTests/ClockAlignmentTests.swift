@@ -113,10 +113,12 @@ struct SeededGenerator: RandomNumberGenerator {
         #expect(clock?.fit == nil)
     }
 
-    @Test func aCaptureIsAlignedThroughThePeerItSharesMostFramesWith() throws {
+    @Test(arguments: [6, 2, 0])
+    func aCaptureIsAlignedThroughThePeerItSharesMostFramesWith(strays: Int) throws {
         // Seed 001's shape: the client (reference) and the primary share many frames; the backup
         // shares many with the primary but only a few wrong matches with the client (a stray
-        // SYN-ACK at the backup "matching" its retransmission at the client 1.03 s later).
+        // SYN-ACK at the backup "matching" its retransmission at the client 1.03 s later), or
+        // fewer than minimumMatches, or none: the client stays the reference all the same.
         var client = FrameAnchors()
         var primary = FrameAnchors()
         var backup = FrameAnchors()
@@ -131,7 +133,7 @@ struct SeededGenerator: RandomNumberGenerator {
             primary.add(routerFrame, time: time + 100_000_000 - primaryLag, frame: 100 + index)
             backup.add(routerFrame, time: time + 100_000_000 - backupLag + 20_000, frame: index + 1)
         }
-        for index in 0..<6 {
+        for index in 0..<strays {
             let stray = FrameIdentity(rawValue: UInt64(index + 1) &* 0x94D0_49BB_1331_11EB)
             let time = Self.start + Int64(index) * 1_500_000_000 + 77_000_000
             backup.add(stray, time: time - backupLag, frame: 200 + index)
@@ -143,6 +145,26 @@ struct SeededGenerator: RandomNumberGenerator {
         #expect(clock.via == 1)
         let fit = try #require(clock.fit)
         #expect(abs(fit.offset - backupLag) < 1_000_000, "backup offset \(fit.offset)")
+    }
+
+    @Test func aFirstCaptureSharingNothingIsNotTheReference() throws {
+        // The first file shares no frame with the others (another segment, another day): the
+        // two that match each other are aligned, and the first keeps its raw times.
+        var lone = FrameAnchors()
+        var a = FrameAnchors()
+        var b = FrameAnchors()
+        for index in 0..<20 {
+            let time = Self.start + Int64(index) * 100_000_000
+            lone.add(FrameIdentity(rawValue: UInt64(index + 1) &* 0x9E37_79B9_7F4A_7C15), time: time, frame: index + 1)
+            let shared = FrameIdentity(rawValue: UInt64(index + 1) &* 0xBF58_476D_1CE4_E5B9)
+            a.add(shared, time: time, frame: index + 1)
+            b.add(shared, time: time - Self.offset, frame: index + 1)
+        }
+        let alignment = ClockAlignment.align([lone, a, b])
+        #expect(alignment.reference == 1)
+        let clock = try #require(alignment.clocks.first { $0.vantage == 2 })
+        #expect(clock.fit?.offset == Self.offset)
+        #expect(alignment.clocks.first { $0.vantage == 0 }?.fit == nil)
     }
 
     @Test func offsetBeyondTheSearchWindowIsNotGuessed() {
