@@ -45,10 +45,12 @@ SCENARIO-VANTAGE.pcap and records them in VT_EXPORT_DIR/incidents.tsv (`make exa
 
 Frame predicates (all given keys must hold): mac_src, mac_dst (mac_dst needs an Ethernet
 capture; mac_src in a Linux cooked capture is the link-layer address field), arp_op
-("request"/"reply"), arp_sha, arp_spa, arp_tha, arp_tpa, ip_src, ip_dst, proto ("tcp",
-"icmp", "udp", "arp", "vrrp", "carp"), tcp_flags (set of S, A, F, R, P: exact match on those five),
+("request"/"reply"), arp_sha, arp_spa, arp_tha, arp_tpa, ip_src, ip_dst (IPv4 or IPv6, as
+Python's ipaddress prints them), proto ("tcp", "icmp", "icmp6", "udp", "arp", "vrrp", "carp";
+"ipv6" for another next header), tcp_flags (set of S, A, F, R, P: exact match on those five),
 direction ("in"/"out", cooked captures only).
 """
+import ipaddress
 import json
 import os
 import struct
@@ -112,7 +114,12 @@ def parse_l3(frame, ethertype, off, out):
                 out["proto"] = "carp"
             out["ttl"] = frame[off + 8]
     elif ethertype == 0x86DD and len(frame) >= off + 40:
-        out["proto"] = "ipv6"
+        # The next header right after the fixed header (no extension headers walked): "udp",
+        # "tcp", "icmp6", "vrrp", else "ipv6".
+        next_header = frame[off + 6]
+        out.update(ip_src=str(ipaddress.IPv6Address(bytes(frame[off + 8:off + 24]))),
+                   ip_dst=str(ipaddress.IPv6Address(bytes(frame[off + 24:off + 40]))),
+                   proto={6: "tcp", 17: "udp", 58: "icmp6", 112: "vrrp"}.get(next_header, "ipv6"))
     return out
 
 

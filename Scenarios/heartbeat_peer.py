@@ -5,7 +5,8 @@ peer (unicast full mesh), and a receiver that drains what arrives.
 
   heartbeat_peer.py MY_IP PORT INTERVAL PEER_IP...
 
-Sends with a plain sleep loop, so a process frozen by SIGSTOP sends nothing and, once continued,
+MY_IP and the peers may be IPv6 addresses (a Windows cluster with IPv6 on its networks
+heartbeats over IPv6). Sends with a plain sleep loop, so a process frozen by SIGSTOP sends nothing and, once continued,
 sends at once (as a starved host does). Prints "sending" once bound.
 """
 import socket
@@ -17,7 +18,8 @@ import time
 
 def main(argv):
     me, port, interval, peers = argv[0], int(argv[1]), float(argv[2]), argv[3:]
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    family = socket.AF_INET6 if ":" in me else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_DGRAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((me, port))
 

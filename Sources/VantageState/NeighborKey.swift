@@ -41,6 +41,11 @@ public struct NeighborAddress: Hashable, Sendable, Comparable, CustomStringConve
         return raw != 0 && raw != 0xFFFF_FFFF && raw >> 28 != 0xE && raw >> 24 != 127
     }
 
+    /// Whether this is a multicast group (224.0.0.0/4, ff00::/8).
+    @inlinable public var isMulticast: Bool {
+        isIPv6 ? high >> 56 == 0xFF : UInt32(truncatingIfNeeded: low) >> 28 == 0xE
+    }
+
     public var description: String {
         if isIPv6 { return IPv6Address(high: high, low: low).description }
         return IPv4Address(rawValue: UInt32(truncatingIfNeeded: low)).description

@@ -10,7 +10,7 @@ public enum HeartbeatEnd: Sendable, Hashable {
     /// The sender resigned (VRRP priority 0, HSRP resign).
     case resigned
     /// Another router of the group took over as master (VRRP, CARP: only the master sends).
-    case takenOver(by: IPv4Address)
+    case takenOver(by: NeighborAddress)
 }
 
 /// A heartbeat stream and its arrivals at each vantage point.

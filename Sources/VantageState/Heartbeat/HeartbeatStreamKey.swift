@@ -33,10 +33,10 @@ public enum HeartbeatProtocol: UInt8, Sendable, Hashable, CustomStringConvertibl
 
 /// One heartbeat stream: sender interface -> receiver, per protocol and port (or group), per VLAN.
 public struct HeartbeatStreamKey: Sendable, Hashable, CustomStringConvertible {
-    /// The sender's interface address (NLB: the host's dedicated IP).
-    public var source: IPv4Address
+    /// The sender's interface address, IPv4 or IPv6 (NLB: the host's dedicated IP).
+    public var source: NeighborAddress
     /// The receiver: a unicast address or a multicast group (NLB: the cluster IP).
-    public var destination: IPv4Address
+    public var destination: NeighborAddress
     /// UDP destination port, or the VRID / VHID / HSRP group / NLB host ID.
     public var port: UInt16
     /// The protocol.
@@ -45,7 +45,7 @@ public struct HeartbeatStreamKey: Sendable, Hashable, CustomStringConvertible {
     public var vlan: UInt16
 
     /// A stream key.
-    public init(source: IPv4Address, destination: IPv4Address, port: UInt16, kind: HeartbeatProtocol, vlan: UInt16) {
+    public init(source: NeighborAddress, destination: NeighborAddress, port: UInt16, kind: HeartbeatProtocol, vlan: UInt16) {
         self.source = source
         self.destination = destination
         self.port = port
@@ -53,10 +53,21 @@ public struct HeartbeatStreamKey: Sendable, Hashable, CustomStringConvertible {
         self.vlan = vlan
     }
 
-    /// The group this stream belongs to when only masters send (same protocol, group, VLAN).
-    public var group: HeartbeatGroupKey { HeartbeatGroupKey(kind: kind, group: port, vlan: vlan) }
+    /// A stream key between IPv4 addresses.
+    public init(source: IPv4Address, destination: IPv4Address, port: UInt16, kind: HeartbeatProtocol, vlan: UInt16) {
+        self.init(source: NeighborAddress(source), destination: NeighborAddress(destination), port: port, kind: kind, vlan: vlan)
+    }
 
-    /// `10.0.0.1 -> 10.0.0.2 udp/3343`, `10.0.0.1 -> 224.0.0.18 vrrp vrid 51`.
+    /// A stream key between IPv6 addresses.
+    public init(source: IPv6Address, destination: IPv6Address, port: UInt16, kind: HeartbeatProtocol, vlan: UInt16) {
+        self.init(source: NeighborAddress(source), destination: NeighborAddress(destination), port: port, kind: kind, vlan: vlan)
+    }
+
+    /// The group this stream belongs to when only masters send (same protocol, group, VLAN and
+    /// address family: VRRPv3's IPv4 and IPv6 instances of one VRID are separate routers' jobs).
+    public var group: HeartbeatGroupKey { HeartbeatGroupKey(kind: kind, group: port, vlan: vlan, isIPv6: source.isIPv6) }
+
+    /// `10.0.0.1 -> 10.0.0.2 udp/3343`, `10.0.0.1 -> 224.0.0.18 vrrp vrid 51`, `fe80::1 -> fe80::2 udp/3343`.
     public var description: String {
         let what: String
         switch kind {
@@ -70,7 +81,7 @@ public struct HeartbeatStreamKey: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// A redundancy group (protocol, group number, VLAN), for takeovers.
+/// A redundancy group (protocol, group number, VLAN, address family), for takeovers.
 public struct HeartbeatGroupKey: Sendable, Hashable {
     /// The protocol.
     public var kind: HeartbeatProtocol
@@ -78,4 +89,6 @@ public struct HeartbeatGroupKey: Sendable, Hashable {
     public var group: UInt16
     /// VLAN id (0 untagged).
     public var vlan: UInt16
+    /// Whether the group's adverts are IPv6 (VRRPv3 keeps a VRID's IPv4 and IPv6 instances apart).
+    public var isIPv6: Bool
 }

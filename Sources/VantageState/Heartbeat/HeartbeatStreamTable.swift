@@ -52,7 +52,7 @@ public final class HeartbeatStreamTable {
     private var index: [HeartbeatStreamKey: Int] = [:]
     private var portBits: [UInt64] = Array(repeating: 0, count: 1024)
     private var declaredIntervals: [UInt16: Int64] = [:]
-    private var groupMaster: [HeartbeatGroupKey: IPv4Address] = [:]
+    private var groupMaster: [HeartbeatGroupKey: NeighborAddress] = [:]
 
     /// A table watching the well-known ports and `declarations`.
     public init(

@@ -81,8 +81,10 @@ import VantageWire
         #expect(finding.detail("worst_rung") == "unreachable")
     }
 
-    @Test func aHealthyMeshIsQuiet() {
+    @Test(arguments: [false, true])
+    func aHealthyMeshIsQuiet(ipv6: Bool) {
         var mesh = HeartbeatMesh(captured: [0, 1])
+        mesh.ipv6 = ipv6
         #expect(mesh.findings().heartbeat.isEmpty)
         // Occasional single losses, a node joining late, a capture that stops early, duplicates.
         mesh.drops = [(sender: 2, receiver: 0, from: 10, to: 50, every: 5)]
@@ -93,8 +95,10 @@ import VantageWire
         #expect(findings.isEmpty, "\(findings.map(\.summary))")
     }
 
-    @Test func aPathThatDropsHeartbeatsIsTheNetwork() throws {
+    @Test(arguments: [false, true])
+    func aPathThatDropsHeartbeatsIsTheNetwork(ipv6: Bool) throws {
         var mesh = HeartbeatMesh(captured: [0, 1])
+        mesh.ipv6 = ipv6
         // 20.4 ... 24.0 lost, then every other datagram for 10 s.
         mesh.drops = [(sender: 0, receiver: 1, from: 20, to: 24.5, every: 1), (sender: 0, receiver: 1, from: 24.5, to: 35, every: 2)]
         let findings = mesh.findings().heartbeat
@@ -103,7 +107,7 @@ import VantageWire
         let degraded = findings.of("heartbeat.degraded")
         let finding = try #require(degraded.first)
         #expect(degraded.count == 1, "\(degraded.map(\.summary))")
-        #expect(finding.detail("sender") == "10.0.3.1")
+        #expect(finding.detail("sender") == mesh.address(0))
         #expect(finding.detail("worst_rung") == "unreachable")
         #expect(finding.detail("worst_vantage") == "n2")
         // Four datagrams (20.4 ... 24.0) missing: 19.2 -> 25.2, 5 intervals (plus or minus jitter).
@@ -121,26 +125,28 @@ import VantageWire
         #expect(finding.causedBy.isEmpty)
     }
 
-    @Test func aFrozenSenderIsAHostStall() throws {
+    @Test(arguments: [false, true])
+    func aFrozenSenderIsAHostStall(ipv6: Bool) throws {
         var mesh = HeartbeatMesh(captured: [0, 1])
+        mesh.ipv6 = ipv6
         mesh.stalls = [(node: 0, from: 30, to: 36.2)]
         let findings = mesh.findings().heartbeat
         let stalls = findings.of("heartbeat.sender_stall")
         let stall = try #require(stalls.first)
         #expect(stalls.count == 1, "\(stalls.map(\.summary))")
-        #expect(stall.ips == ["10.0.3.1"])
+        #expect(stall.ips == [mesh.address(0)])
         #expect(stall.details["confirmed_at_host"] == .bool(true))
         #expect(stall.detail("host_vantage") == "n1")
         let pause = stall.number("pause_s") ?? 0
         // Last heartbeats at ~30.0 s (just before the freeze), first again at 36.2 s.
         #expect(pause > 6.1 && pause < 6.3, "pause \(pause)")
         #expect(stall.summary.contains("host-side stall"))
-        let degraded = try #require(findings.of("heartbeat.degraded").first { $0.detail("sender") == "10.0.3.1" })
+        let degraded = try #require(findings.of("heartbeat.degraded").first { $0.detail("sender") == mesh.address(0) })
         #expect(degraded.causedBy == [stall.key])
         // Three streams, one gap each: n1 -> n2's gap, seen at n1 and at n2, counts once.
         #expect(degraded.number("gaps") == 3)
         #expect(degraded.detail("worst_rung") == "unreachable")
-        #expect(findings.of("heartbeat.degraded").allSatisfy { $0.detail("sender") == "10.0.3.1" })
+        #expect(findings.of("heartbeat.degraded").allSatisfy { $0.detail("sender") == mesh.address(0) })
         #expect(findings.of("heartbeat.node_lost").isEmpty)
     }
 
@@ -193,15 +199,17 @@ import VantageWire
         #expect(stall.summary.contains("no capture on 10.0.3.1"))
     }
 
-    @Test func aNodeWhoseStreamsAllFailIsLost() throws {
+    @Test(arguments: [false, true])
+    func aNodeWhoseStreamsAllFailIsLost(ipv6: Bool) throws {
         var mesh = HeartbeatMesh(captured: [0, 1])
+        mesh.ipv6 = ipv6
         mesh.senderSpan = [2: (start: 0, stop: 30)]
         let findings = mesh.findings().heartbeat
         let lost = try #require(findings.of("heartbeat.node_lost").first)
         #expect(findings.of("heartbeat.node_lost").count == 1)
-        #expect(lost.ips == ["10.0.3.3"])
+        #expect(lost.ips == [mesh.address(2)])
         #expect(lost.severity == .critical)
-        #expect(findings.of("heartbeat.degraded").contains { $0.detail("sender") == "10.0.3.3" && $0.detail("worst_rung") == "failed" })
+        #expect(findings.of("heartbeat.degraded").contains { $0.detail("sender") == mesh.address(2) && $0.detail("worst_rung") == "failed" })
         #expect(findings.of("heartbeat.sender_stall").isEmpty, "a node that never comes back is not a stall")
     }
 

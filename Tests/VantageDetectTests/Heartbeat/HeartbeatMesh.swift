@@ -28,15 +28,29 @@ struct HeartbeatMesh {
     var clockOffset: [Int: Double] = [:]
     /// Every datagram is captured twice by the receiver (a Linux `any` capture).
     var doubledAtReceiver = false
+    /// The heartbeats go over IPv6 (link-local fe80::3:N), as a Windows cluster's do when its
+    /// networks have IPv6.
+    var ipv6 = false
 
     init(nodes count: Int = 4, captured: [Int]) {
         nodes = (1...count).map { Station("02:00:00:00:03:0\($0)", "10.0.3.\($0)") }
         self.captured = captured
     }
 
+    /// A node's IPv6 address, fe80::3:N.
+    func address6(_ node: Int) -> IPv6Address { IPv6Address(high: 0xFE80_0000_0000_0000, low: 0x3_0000 | UInt64(node + 1)) }
+
+    /// A node's heartbeat address as findings print it.
+    func address(_ node: Int) -> String { ipv6 ? address6(node).description : nodes[node].ip.description }
+
     /// The frame sent from `sender` to `receiver`.
     func datagram(_ sender: Int, _ receiver: Int, sequence: Int) -> [UInt8] {
         let payload = (0..<16).map { UInt8(truncatingIfNeeded: sequence >> ($0 % 4 * 8)) }
+        if ipv6 {
+            return FrameBuilder.udp6(
+                from: (nodes[sender].mac, address6(sender), 3343), to: (nodes[receiver].mac, address6(receiver), 3343),
+                payload: payload)
+        }
         return FrameBuilder.udp(
             from: nodes[sender].port(3343), to: nodes[receiver].port(3343), payload: payload,
             identification: UInt16(truncatingIfNeeded: sequence))

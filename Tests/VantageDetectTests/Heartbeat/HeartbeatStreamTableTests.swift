@@ -85,6 +85,25 @@ import VantageWire
         #expect(!table.streams[1].isEnded)
     }
 
+    @Test func aVRIDsIPv4AndIPv6MastersAreNotEachOthersTakeover() {
+        // VRRPv3: router 1 is master of VRID 51 for IPv4, router 2 for IPv6 (separate instances).
+        let table = HeartbeatStreamTable()
+        var v4 = key(1)
+        v4.kind = .vrrp
+        v4.port = 51
+        let v6 = HeartbeatStreamKey(
+            source: IPv6Address(high: 0xFE80_0000_0000_0000, low: 2), destination: IPv6Address("ff02::12")!, port: 51,
+            kind: .vrrp, vlan: 0)
+        for index in 0..<10 {
+            for stream in [v4, v6] {
+                _ = table.record(stream, mac: nil, at: at(Double(index)), interval: 1_000_000_000)
+                table.noteMaster(stream, at: at(Double(index)))
+            }
+        }
+        #expect(table.streams.count == 2)
+        #expect(table.streams.allSatisfy { !$0.isEnded })
+    }
+
     @Test func theTableIsBounded() {
         let table = HeartbeatStreamTable(capacity: 16)
         for source in 0..<100 { _ = table.record(key(UInt8(source)), mac: nil, at: at(Double(source))) }

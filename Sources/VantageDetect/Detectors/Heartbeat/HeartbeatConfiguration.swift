@@ -79,7 +79,7 @@ public enum HeartbeatKinds {
                     + "VRRP/CARP/HSRP adverts, NLB heartbeats, or a port declared with --heartbeat udp/PORT[@INTERVAL]) "
                     + "arrived late or not at all, long enough for the cluster to log lost communication, an unreachable "
                     + "or a failed interface.",
-                rule: "Per stream (sender interface -> receiver, per port) and per capture, a gap between consecutive "
+                rule: "Per stream (sender interface -> receiver, per port, over IPv4 or IPv6) and per capture, a gap between consecutive "
                     + "heartbeats of at least lost_ticks + tolerance intervals is 'lost', unreachable_ticks + tolerance "
                     + "'unreachable', failed_ticks + tolerance 'failed' (also when the stream stays silent that long while "
                     + "the capture goes on). The interval is declared (config, --heartbeat, or carried in the adverts) or "

@@ -1,6 +1,7 @@
-//  Which frames are heartbeats, and of which stream: UDP to a watched port (bitmap test first),
-//  VRRP / CARP adverts, HSRP hellos, Windows NLB heartbeats. IPv4 only (IPv6 heartbeats and
-//  VRRPv3-over-IPv6 adverts are not graded yet).
+//  Which frames are heartbeats, and of which stream: UDP to a watched port (bitmap test first)
+//  over IPv4 or IPv6 (a Windows failover cluster with IPv6 on its networks sends its UDP 3343
+//  heartbeats over IPv6), VRRP / CARP adverts (over IPv6 too), HSRP hellos (IPv4), Windows NLB
+//  heartbeats.
 
 import VantageCapture
 import VantageState
@@ -28,8 +29,8 @@ struct HeartbeatFrame {
         case .udp(let udp):
             let port = udp.destinationPort
             if table.watches(port: port) {
-                guard let ip = packet.ipv4 else { return nil }
-                key = HeartbeatStreamKey(source: ip.source, destination: ip.destination, port: port, kind: .udp, vlan: 0)
+                guard let addresses = Self.addresses(packet) else { return nil }
+                key = HeartbeatStreamKey(source: addresses.source, destination: addresses.destination, port: port, kind: .udp, vlan: 0)
             } else if port == PacketDecoder.hsrpPorts.0, case .hsrp(let hello) = packet.application, let ip = packet.ipv4 {
                 key = HeartbeatStreamKey(source: ip.source, destination: ip.destination, port: hello.group, kind: .hsrp, vlan: 0)
                 interval = hello.helloTimeMilliseconds > 0 ? Int64(hello.helloTimeMilliseconds) * 1_000_000 : nil
@@ -38,14 +39,16 @@ struct HeartbeatFrame {
                 return nil
             }
         case .vrrp(let advert):
-            guard let ip = packet.ipv4 else { return nil }
-            key = HeartbeatStreamKey(source: ip.source, destination: ip.destination, port: UInt16(advert.vrid), kind: .vrrp, vlan: 0)
+            guard let addresses = Self.addresses(packet) else { return nil }
+            key = HeartbeatStreamKey(
+                source: addresses.source, destination: addresses.destination, port: UInt16(advert.vrid), kind: .vrrp, vlan: 0)
             interval = advert.advertisementIntervalCentiseconds > 0 ? Int64(advert.advertisementIntervalCentiseconds) * 10_000_000 : nil
             resigns = advert.isResigning
             fromMaster = !advert.isResigning
         case .carp(let advert):
-            guard let ip = packet.ipv4 else { return nil }
-            key = HeartbeatStreamKey(source: ip.source, destination: ip.destination, port: UInt16(advert.vhid), kind: .carp, vlan: 0)
+            guard let addresses = Self.addresses(packet) else { return nil }
+            key = HeartbeatStreamKey(
+                source: addresses.source, destination: addresses.destination, port: UInt16(advert.vhid), kind: .carp, vlan: 0)
             let period = Int64(advert.advbase) * 1_000_000_000 + Int64(advert.advskew) * 1_000_000_000 / 256
             interval = period > 0 ? period : nil
             fromMaster = true
@@ -62,5 +65,12 @@ struct HeartbeatFrame {
         case .linuxSLL2(let header): outgoing = header.packetType == .outgoing
         default: break
         }
+    }
+
+    /// The IPv4 or IPv6 source and destination of `packet`.
+    private static func addresses(_ packet: DecodedPacket) -> (source: NeighborAddress, destination: NeighborAddress)? {
+        if let ip = packet.ipv4 { return (NeighborAddress(ip.source), NeighborAddress(ip.destination)) }
+        if let ip = packet.ipv6 { return (NeighborAddress(ip.source), NeighborAddress(ip.destination)) }
+        return nil
     }
 }

@@ -19,7 +19,7 @@ struct HeartbeatStallWatch {
         var pauseStart: Timestamp
         var lastFrames: [(HeartbeatStreamKey, FrameReference)]
         var interval: Int64
-        var othersFlowing: [IPv4Address]
+        var othersFlowing: [NeighborAddress]
         var ownVantage: Int?
         var mac: MACAddress?
         var end: Timestamp?

@@ -8,7 +8,7 @@ import VantageWire
 /// A sending host: address and VLAN.
 struct HeartbeatHost: Hashable {
     /// The sender's interface address.
-    var ip: IPv4Address
+    var ip: NeighborAddress
     /// VLAN id (0 untagged).
     var vlan: UInt16
 
@@ -68,7 +68,7 @@ struct HeartbeatSurvey {
     }
 
     /// Whether a host other than `host` has a stream flowing.
-    func othersFlowing(besides host: HeartbeatHost) -> [IPv4Address] {
+    func othersFlowing(besides host: HeartbeatHost) -> [NeighborAddress] {
         hosts.filter { $0.key != host && $0.value.flowing }.map(\.key.ip).sorted()
     }
 }
@@ -76,7 +76,7 @@ struct HeartbeatSurvey {
 /// Shared wording of the heartbeat findings.
 enum HeartbeatText {
     /// `10.0.0.1 (02:00:00:00:00:01)`.
-    static func host(_ ip: IPv4Address, _ mac: MACAddress?) -> String {
+    static func host(_ ip: NeighborAddress, _ mac: MACAddress?) -> String {
         mac.map { "\(ip) (\($0))" } ?? ip.description
     }
 
@@ -100,13 +100,13 @@ enum HeartbeatText {
     /// of every stream a capture carries regularly (a capture on a receiver of a unicast mesh sees
     /// only traffic to and from that receiver). Nil when no capture qualifies or it is ambiguous
     /// (Ethernet captures of two-node pairs or of multicast heartbeats).
-    static func ownVantage(of ip: IPv4Address, vlan: UInt16, in table: HeartbeatStreamTable) -> Int? {
+    static func ownVantage(of ip: NeighborAddress, vlan: UInt16, in table: HeartbeatStreamTable) -> Int? {
         for stream in table.streams where stream.key.source == ip && stream.key.vlan == vlan {
             if let vantage = stream.senderVantage { return vantage }
         }
-        var common: [Int: Set<IPv4Address>] = [:]
+        var common: [Int: Set<NeighborAddress>] = [:]
         for stream in table.streams where stream.key.vlan == vlan {
-            var endpoints: Set<IPv4Address> = [stream.key.source]
+            var endpoints: Set<NeighborAddress> = [stream.key.source]
             if !stream.key.destination.isMulticast { endpoints.insert(stream.key.destination) }
             for track in stream.tracks where table.isEstablished(track) {
                 common[track.vantage] = common[track.vantage].map { $0.intersection(endpoints) } ?? endpoints
