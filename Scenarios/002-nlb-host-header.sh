@@ -67,8 +67,7 @@ cat >"$VT_TMP/spec.json" <<JSON
      "evidence": [{"vantage": "web", "min": 3, "match": {"mac_dst": "$CLUSTER_MAC", "ip_src": "$CLIENT"}}]}
   ],
   "allow": [
-    {"name": "failing", "kind": "health_check.failing", "ips": ["$LB", "$WEB"], "caused_by": "host_header"},
-    {"name": "flooding at lb", "kind": "nlb.unicast_flooding", "ips": ["$VIP"], "vantages": ["lb"]}
+    {"name": "failing", "kind": "health_check.failing", "ips": ["$LB", "$WEB"], "caused_by": "host_header"}
   ]
 }
 JSON

@@ -13,6 +13,8 @@
 //  so every host's short ARP looks "own" there.) A client whose frames to the cluster are never
 //  answered would count as flooded at its own vantage point: the cluster is then dead anyway.
 //  Heartbeats are not counted (they are small and part of NLB's design); the data plane is.
+//  One finding per cluster: the same flooded frames reach every bystander, so each bystander
+//  vantage point adds its evidence and counts to that one finding instead of a finding of its own.
 //
 //  Per frame: nothing until an NLB cluster is recognised (NLBClusters); then one compare on the
 //  destination MAC's top 16 bits and one on the source MAC's first octets, and a lookup only for
@@ -49,7 +51,9 @@ public final class NLBUnicastFloodingDetector: ConfigurableDetector {
                 rule: "IP frames whose destination MAC is the unicast cluster MAC 02:bf:a:b:c:d of a cluster "
                     + "recognised by nlb.cluster (counted from its first heartbeat or ARP on), captured at a "
                     + "vantage point that saw no unicast frame from any member of that cluster (masked source "
-                    + "02:h:a:b:c:d): at least min_frames there. Rates are frames and "
+                    + "02:h:a:b:c:d): at least min_frames there. One finding per cluster names every such vantage "
+                    + "point, with evidence from each; its frames and rates are the heaviest vantage point's (the same "
+                    + "frames reach every bystander), per vantage point in details.by_vantage. Rates are frames and "
                     + "bytes over the time between the first and last flooded frame (at least 1 s). Needs Ethernet "
                     + "captures (Linux cooked captures keep no destination MAC).",
                 severity: "warning",
@@ -141,48 +145,86 @@ public final class NLBUnicastFloodingDetector: ConfigurableDetector {
     public func finish(at time: Timestamp, state: AnalysisState, sink: FindingSink) {
         var all = reported
         for (key, flood) in floods.entries { all[key] = flood }
-        for (key, flood) in all.sorted(by: { ($0.key.vantage, $0.key.clusterMAC) < ($1.key.vantage, $1.key.clusterMAC) }) {
-            report(key, flood, state: state, sink: sink)
+        // One finding per cluster: every bystander vantage point that received its floods.
+        var byCluster: [ClusterKey: [(vantage: Int, flood: Flood)]] = [:]
+        for (key, flood) in all where isFlooded(key, flood) {
+            byCluster[ClusterKey(vlan: key.vlan, clusterMAC: key.clusterMAC), default: []].append((key.vantage, flood))
+        }
+        for (cluster, bystanders) in byCluster.sorted(by: { ($0.key.vlan, $0.key.clusterMAC) < ($1.key.vlan, $1.key.clusterMAC) }) {
+            report(cluster, bystanders.sorted { $0.vantage < $1.vantage }, state: state, sink: sink)
         }
     }
 
-    private func report(_ key: PairKey, _ flood: Flood, state: AnalysisState, sink: FindingSink) {
-        let clusterIP = IPv4Address(rawValue: UInt32(truncatingIfNeeded: key.clusterMAC.rawValue))
-        guard !involved.contains(InvolvedKey(vantage: key.vantage, vlan: key.vlan, clusterIP: clusterIP)) else { return }
-        let senders = flood.senders
-        guard !senders.isEmpty, flood.frames >= minFrames else { return }
-        let span = max(flood.last.time - flood.first.time, 1_000_000_000)
-        let seconds = Double(span) / 1e9
-        let frameRate = Double(flood.frames) / seconds
-        let byteRate = Double(flood.bytes) / seconds
-        let vantage = state.vantageName(key.vantage)
+    private struct ClusterKey: Hashable {
+        var vlan: UInt16
+        var clusterMAC: MACAddress
+    }
+
+    private static func clusterIP(_ clusterMAC: MACAddress) -> IPv4Address {
+        IPv4Address(rawValue: UInt32(truncatingIfNeeded: clusterMAC.rawValue))
+    }
+
+    /// Whether a vantage point's frames to the cluster MAC are floods: it is no member's, and
+    /// enough of them arrived.
+    private func isFlooded(_ key: PairKey, _ flood: Flood) -> Bool {
+        let clusterIP = Self.clusterIP(key.clusterMAC)
+        guard !involved.contains(InvolvedKey(vantage: key.vantage, vlan: key.vlan, clusterIP: clusterIP)) else { return false }
+        return !flood.senders.isEmpty && flood.frames >= minFrames
+    }
+
+    /// Frames and bytes per second over a flood's span (at least 1 s).
+    private static func rates(_ flood: Flood) -> (frames: Double, bytes: Double) {
+        let seconds = Double(max(flood.last.time - flood.first.time, 1_000_000_000)) / 1e9
+        return (Double(flood.frames) / seconds, Double(flood.bytes) / seconds)
+    }
+
+    private func report(_ cluster: ClusterKey, _ bystanders: [(vantage: Int, flood: Flood)], state: AnalysisState, sink: FindingSink) {
+        guard let heaviest = bystanders.max(by: { $0.flood.frames < $1.flood.frames })?.flood else { return }
+        let clusterIP = Self.clusterIP(cluster.clusterMAC)
+        var senders: [MACAddress: IPv4Address?] = [:]
+        for (_, flood) in bystanders { senders.merge(flood.senders) { first, _ in first } }
+        let names = bystanders.map { state.vantageName($0.vantage) }
+        let rate = Self.rates(heaviest)
+        let first = bystanders.map(\.flood.first).min { $0.time < $1.time } ?? heaviest.first
+        let last = bystanders.map(\.flood.last).max { $0.time < $1.time } ?? heaviest.last
         let senderText = senders.sorted { $0.key < $1.key }.map { mac, ip in ip.map { "\($0) (\(mac))" } ?? mac.description }
-        let cluster = state.nlbClusters.cluster(ip: clusterIP, vlan: key.vlan)
-        let members = cluster.map { " (members: \(DurationText.list($0.members.map(NLBClusterDetector.memberText))))" } ?? ""
+        let members = state.nlbClusters.cluster(ip: clusterIP, vlan: cluster.vlan)
+            .map { " (members: \(DurationText.list($0.members.map(NLBClusterDetector.memberText))))" } ?? ""
+        let reached = names.count == 1 ? "reached \(names[0]), which is not a member" : "reached \(DurationText.list(names)), which are not members"
         let summary =
-            "\(flood.frames) frames (\(flood.bytes) bytes) for NLB unicast cluster \(clusterIP) (\(key.clusterMAC)) from "
-            + "\(DurationText.list(senderText)) reached \(vantage), which is not a member\(members): the switch floods "
-            + "them, \(DurationText.fixed(frameRate, digits: 1)) frames/s and \(DurationText.fixed(byteRate, digits: 0)) "
-            + "bytes/s over \(DurationText.seconds(flood.last.time - flood.first.time))"
-        var evidence = flood.evidence
-        if evidence.last?.reference != flood.last { evidence.append(Evidence(flood.last, "last flooded frame")) }
+            "\(heaviest.frames) frames (\(heaviest.bytes) bytes) for NLB unicast cluster \(clusterIP) (\(cluster.clusterMAC)) from "
+            + "\(DurationText.list(senderText)) \(reached)\(members): the switch floods them, "
+            + "\(DurationText.fixed(rate.frames, digits: 1)) frames/s and \(DurationText.fixed(rate.bytes, digits: 0)) "
+            + "bytes/s over \(DurationText.seconds(heaviest.last.time - heaviest.first.time))"
+        var evidence: [Evidence] = []
+        var byVantage: [String: DetailValue] = [:]
+        for (vantage, flood) in bystanders {
+            evidence += flood.evidence
+            if flood.evidence.last?.reference != flood.last { evidence.append(Evidence(flood.last, "last flooded frame")) }
+            let rates = Self.rates(flood)
+            byVantage[state.vantageName(vantage)] = .object([
+                "frames": .int(flood.frames), "bytes": .int(flood.bytes),
+                "frames_per_second": .double((rates.frames * 10).rounded() / 10), "bytes_per_second": .double(rates.bytes.rounded()),
+            ])
+        }
         sink.emit(
             Finding(
-                kind: Self.kind, severity: .warning, start: flood.first.time, end: flood.last.time, summary: summary,
+                kind: Self.kind, severity: .warning, start: first.time, end: last.time, summary: summary,
                 ips: [clusterIP.description] + senders.values.compactMap { $0?.description },
-                macs: [key.clusterMAC.description], vlan: key.vlan, evidence: evidence,
+                macs: [cluster.clusterMAC.description], vlan: cluster.vlan, evidence: evidence,
                 remedy: "Switch the NLB cluster \(clusterIP) to IGMP multicast mode with IGMP snooping on the switch, "
-                    + "or move it to its own VLAN, or pin \(key.clusterMAC) to the members' ports with a static MAC "
-                    + "table entry, so that \(vantage) stops receiving its traffic.",
-                key: "\(Self.kind.rawValue)|\(key.vlan)|\(clusterIP)|\(vantage)",
+                    + "or move it to its own VLAN, or pin \(cluster.clusterMAC) to the members' ports with a static MAC "
+                    + "table entry, so that \(DurationText.list(names)) stop\(names.count == 1 ? "s" : "") receiving its traffic.",
+                key: "\(Self.kind.rawValue)|\(cluster.vlan)|\(clusterIP)",
                 details: [
                     "cluster_ip": .string(clusterIP.description),
-                    "cluster_mac": .string(key.clusterMAC.description),
-                    "vantage": .string(vantage),
-                    "frames": .int(flood.frames),
-                    "bytes": .int(flood.bytes),
-                    "frames_per_second": .double((frameRate * 10).rounded() / 10),
-                    "bytes_per_second": .double(byteRate.rounded()),
+                    "cluster_mac": .string(cluster.clusterMAC.description),
+                    "vantages": .list(names.map { .string($0) }),
+                    "frames": .int(heaviest.frames),
+                    "bytes": .int(heaviest.bytes),
+                    "frames_per_second": .double((rate.frames * 10).rounded() / 10),
+                    "bytes_per_second": .double(rate.bytes.rounded()),
+                    "by_vantage": .object(byVantage),
                     "senders": .list(senderText.map { .string($0) }),
                 ]))
     }

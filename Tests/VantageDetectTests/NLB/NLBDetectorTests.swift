@@ -58,7 +58,7 @@ private typealias S = NLBScenarios
         let flood = try #require(findings.of("nlb.unicast_flooding").first)
         #expect(findings.of("nlb.unicast_flooding").count == 1)
         #expect(flood.severity == .warning)
-        #expect(flood.details["vantage"] == .string("bystander"))
+        #expect(flood.details["vantages"] == .list([.string("bystander")]))
         #expect(flood.vantages == [2])
         // 18 connections (t = 1.0 ... 9.5 s), SYN + 400-octet data segment each.
         #expect(flood.details["frames"] == .int(36))
@@ -66,6 +66,24 @@ private typealias S = NLBScenarios
         #expect(abs(rate - 36.0 / 8.502) < 0.1)
         #expect(flood.summary.contains("10.0.0.1 (02:aa:00:00:00:01)") && flood.summary.contains("02:bf:0a:00:00:64"))
         #expect(findings.atLeast(.warning).map(\.kind.rawValue) == ["nlb.unicast_flooding"])
+    }
+
+    @Test func severalBystandersAreOneFindingWithEvidenceFromEach() throws {
+        let findings = S.unicast(flooding: true, bystanders: 3).findings()
+        let floods = findings.of("nlb.unicast_flooding")
+        let flood = try #require(floods.first)
+        #expect(floods.count == 1, "\(floods.map(\.summary))")
+        #expect(flood.vantages == [2, 3, 4])
+        #expect(flood.details["vantages"] == .list([.string("bystander"), .string("bystander2"), .string("bystander3")]))
+        #expect(Set(flood.evidence.map(\.reference.vantage)) == [2, 3, 4])
+        #expect(flood.details["frames"] == .int(36))
+        guard case .object(let byVantage)? = flood.details["by_vantage"] else { Issue.record("no by_vantage"); return }
+        #expect(Set(byVantage.keys) == ["bystander", "bystander2", "bystander3"])
+        for (name, value) in byVantage {
+            guard case .object(let counts) = value else { Issue.record("\(name): not an object"); continue }
+            #expect(counts["frames"] == .int(36), "\(name)")
+        }
+        #expect(flood.summary.contains("reached bystander, bystander2 and bystander3, which are not members"))
     }
 
     @Test func quietWhenOnlyMembersAndTheClientSeeTheTraffic() {

@@ -29,10 +29,11 @@ enum NLBScenarios {
     /// (flooded: seen at every vantage point), the client resolving the cluster IP (both hosts
     /// answer with the cluster MAC from their masked sources), TCP to the cluster answered by
     /// host 1, and each host's dedicated-IP traffic from its masked source.
-    /// With `flooding`, the client's frames to the cluster MAC also reach the bystander.
-    static func unicast(seconds: Int = 10, flooding: Bool = false) -> Timeline {
-        var timeline = Timeline(vantages: vantages)
-        let all = [0, 1, 2]
+    /// With `flooding`, the client's frames to the cluster MAC also reach the bystander (and
+    /// `bystanders - 1` more bystanders' ports, vantage points "bystander2", ...).
+    static func unicast(seconds: Int = 10, flooding: Bool = false, bystanders: Int = 1) -> Timeline {
+        var timeline = Timeline(vantages: vantages + (bystanders > 1 ? (2...bystanders).map { "bystander\($0)" } : []))
+        let all = Array(0..<(2 + max(1, bystanders)))
         for second in 0..<seconds {
             let t = Double(second)
             for vantage in all {
