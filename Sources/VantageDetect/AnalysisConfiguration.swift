@@ -19,6 +19,9 @@ public struct AnalysisConfiguration: Sendable {
     /// Heartbeat streams declared by the user (`--heartbeat udp/PORT[@INTERVAL]`, `heartbeats:`),
     /// watched besides the well-known cluster ports.
     public var heartbeats: [HeartbeatDeclaration] = []
+    /// TCP ports whose payload is decoded as HTTP (`http_ports:`; empty: the defaults, or the
+    /// command line's `--http-port`, which wins).
+    public var httpPorts: [UInt16] = []
     /// Members of VRRP/CARP/HSRP groups declared by the user (`groups:`), so that silent backups
     /// are known by address and MAC before (or without) advertising.
     public var declaredRouters: [DeclaredRouter] = []

@@ -88,7 +88,7 @@ public final class HealthCheckDetector: ConfigurableDetector {
                 kind: failingKind,
                 meaning: "An HTTP health check (requests from one host to a server at a steady cadence) fails: the "
                     + "server answers with a failing status or not at all, so the checker marks it down.",
-                rule: "HTTP/1.x on the decoder's HTTP ports (80, 8000, 8008, 8080, 8888). Streams of requests (client, "
+                rule: "HTTP/1.x on the decoder's HTTP ports (80, 8000, 8008, 8080, 8888, or --http-port / the config file's http_ports). Streams of requests (client, "
                     + "server, port, Host value) with at least min_requests requests "
                     + "whose median gap lies in [min_interval, max_interval] and 80 % of the gaps within "
                     + "cadence_tolerance of it are health checks. Requests are matched to responses per TCP "

@@ -82,7 +82,7 @@ struct AnalyzeCommand: ParsableCommand {
             }
         }
 
-        var session = try CaptureSession(input)
+        var session = try CaptureSession(input, configuredHTTPPorts: configuration.httpPorts)
         let names = session.vantageNames
         let engine = AnalysisEngine(configuration: configuration, vantageNames: names)
         if !noAlign { session.alignClocks(configuration: configuration, engine: engine) }

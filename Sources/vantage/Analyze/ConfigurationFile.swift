@@ -13,6 +13,7 @@ import Yams
 ///   nlb_cluster_ips: ["10.0.0.50"]
 ///   ignore_ips: ["10.0.0.250"]
 /// heartbeats: ["udp/3343@1.2", "udp/7000"]   # heartbeat streams to grade (interval learned if absent)
+/// http_ports: [80, 9000]                     # TCP ports decoded as HTTP (health checks); --http-port wins
 /// groups:                                    # VRRP/CARP/HSRP members, so silent backups are known
 ///   - {protocol: vrrp, id: 51, vlan: 0, routers: [{ip: 10.0.0.2, mac: "02:aa:00:00:00:02"}, {ip: 10.0.0.3, mac: "02:aa:00:00:00:03"}]}
 /// suppress: [arp.storm]
@@ -50,8 +51,14 @@ struct ConfigurationFile: Decodable {
     var allow: Allow?
     var suppress: [String]?
     var heartbeats: [String]?
+    var httpPorts: [Int]?
     var groups: [Group]?
     var thresholds: [String: [String: Double]]?
+
+    enum CodingKeys: String, CodingKey {
+        case allow, suppress, heartbeats, groups, thresholds
+        case httpPorts = "http_ports"
+    }
 
     /// Why a configuration file was refused (one line for the user).
     struct Problem: Error, CustomStringConvertible {
@@ -100,6 +107,12 @@ struct ConfigurationFile: Decodable {
                 throw Problem(description: "\(path): heartbeats: expected udp/PORT or udp/PORT@SECONDS: \(text)")
             }
             return declaration
+        }
+        configuration.httpPorts = try (httpPorts ?? []).map { port in
+            guard let valid = UInt16(exactly: port), valid > 0 else {
+                throw Problem(description: "\(path): http_ports: not a TCP port (1-65535): \(port)")
+            }
+            return valid
         }
         configuration.declaredRouters = try declaredRouters(path: path)
         for kind in suppress ?? [] {

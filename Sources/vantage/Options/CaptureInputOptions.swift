@@ -19,7 +19,7 @@ struct CaptureInputOptions: ParsableArguments {
 
     @Option(
         name: .customLong("http-port"),
-        help: ArgumentHelp("A TCP port whose payload is decoded as HTTP (repeatable; default 80, 8000, 8008, 8080, 8888).", valueName: "port"))
+        help: ArgumentHelp("A TCP port whose payload is decoded as HTTP (repeatable; default the config file's http_ports, else 80, 8000, 8008, 8080, 8888).", valueName: "port"))
     var httpPorts: [UInt16] = []
 
     func validate() throws {

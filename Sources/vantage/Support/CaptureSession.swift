@@ -15,9 +15,13 @@ struct CaptureSession {
     private let allowTruncated: Bool
     private var unsupportedLinkTypes: [LinkType: Int] = [:]
 
+    /// The TCP ports decoded as HTTP unless `--http-port` or the configuration names others.
+    static let defaultHTTPPorts: [UInt16] = [80, 8000, 8008, 8080, 8888]
+
     /// Opens every capture. A file that cannot be opened or is not a capture ends the command
-    /// with one line on standard error and exit code 2.
-    init(_ options: CaptureInputOptions, verifyChecksums: Bool = false) throws {
+    /// with one line on standard error and exit code 2. HTTP is decoded on `--http-port`'s
+    /// ports, else on `configuredHTTPPorts` (the config file's), else on the defaults.
+    init(_ options: CaptureInputOptions, verifyChecksums: Bool = false, configuredHTTPPorts: [UInt16] = []) throws {
         let points = options.vantagePoints
         // VANTAGE_READ_AHEAD=0 reads the files on the main thread only (see ReadAhead).
         let readAhead = getenv("VANTAGE_READ_AHEAD").map { String(cString: $0) != "0" } ?? true
@@ -37,7 +41,7 @@ struct CaptureSession {
             filter = nil
         }
         decoder = PacketDecoder(
-            httpPorts: options.httpPorts.isEmpty ? [80, 8000, 8008, 8080, 8888] : options.httpPorts,
+            httpPorts: [options.httpPorts, configuredHTTPPorts, Self.defaultHTTPPorts].first { !$0.isEmpty } ?? Self.defaultHTTPPorts,
             verifyTransportChecksums: verifyChecksums)
         allowTruncated = options.allowTruncated
     }
