@@ -84,6 +84,8 @@ import VantageWire
             ("thresholds:\n  arp.unanswered:\n    no_such_knob: 3\n", "unknown tunable"),
             ("allow:\n  virtual_macs: [\"zz:zz\"]\n", "not a MAC address"),
             ("allow: [: nope\n", "not a valid configuration"),
+            ("heartbeat: [\"udp/7000\"]\n", "unknown key heartbeat"),
+            ("allow:\n  virtual_mac: [\"00:00:5e:00:01:33\"]\n", "allow: unknown key virtual_mac"),
         ]
         for (text, message) in cases {
             let config = directory.appendingPathComponent("vantage.yaml")

@@ -28,7 +28,7 @@ struct ConfigurationFile: Decodable {
         var nlbClusterIPs: [String]?
         var ignoreIPs: [String]?
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case virtualMACs = "virtual_macs"
             case proxyARPRouters = "proxy_arp_routers"
             case nlbClusterIPs = "nlb_cluster_ips"
@@ -55,7 +55,7 @@ struct ConfigurationFile: Decodable {
     var groups: [Group]?
     var thresholds: [String: [String: Double]]?
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case allow, suppress, heartbeats, groups, thresholds
         case httpPorts = "http_ports"
     }
@@ -79,7 +79,23 @@ struct ConfigurationFile: Decodable {
         } catch {
             throw Problem(description: "\(path): not a valid configuration: \(error)")
         }
+        try rejectUnknownKeys(text, path: path)
         return try file.configuration(path: path)
+    }
+
+    /// A misspelt key (`heartbeat:` for `heartbeats:`) would otherwise be ignored without a word
+    /// and silently leave a check at its default: top-level and `allow:` keys must be known.
+    private static func rejectUnknownKeys(_ text: String, path: String) throws {
+        guard let top = (try? Yams.load(yaml: text)) as? [String: Any] else { return }
+        func check(_ keys: some Sequence<String>, known: [String], in section: String) throws {
+            for key in keys.sorted() where !known.contains(key) {
+                throw Problem(description: "\(path): \(section)unknown key \(key) (known: \(known.sorted().joined(separator: ", ")))")
+            }
+        }
+        try check(top.keys, known: CodingKeys.allCases.map(\.rawValue), in: "")
+        if let allow = top["allow"] as? [String: Any] {
+            try check(allow.keys, known: Allow.CodingKeys.allCases.map(\.rawValue), in: "allow: ")
+        }
     }
 
     private func configuration(path: String) throws -> AnalysisConfiguration {
