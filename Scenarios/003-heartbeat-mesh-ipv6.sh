@@ -35,15 +35,7 @@ vt_capture_start n1 eth0 n1
 vt_capture_start n2 eth0 n2
 vt_capture_start n3 any n3
 
-declare -A PEER
-for i in $NODES; do
-  peers=""; for j in $NODES; do [ "$i" = "$j" ] || peers="$peers $NET:$j"; done
-  # shellcheck disable=SC2086
-  vt_bg "n$i" "$VT_TMP/peer-n$i.log" python3 "$VT_ROOT/Scenarios/heartbeat_peer.py" "$NET:$i" $PORT $INTERVAL $peers
-  PEER[$i]=$VT_LAST_PID
-  vt_wait_log 5 "$VT_TMP/peer-n$i.log" sending || vt_fail "heartbeat peer on n$i did not start: $(cat "$VT_TMP/peer-n$i.log")"
-  sleep 0.3
-done
+vt_heartbeat_mesh "$NET:" $PORT $INTERVAL $NODES
 vt_log "IPv6 heartbeats flowing; learning period (Vantage learns the interval from 8 gaps)"
 sleep 12
 
@@ -56,20 +48,20 @@ vt_nft_sw "table bridge hb6 {
   }
 }"
 sleep 5.5
-dropped=$(ip netns exec "$(vt_ns sw)" nft list table bridge hb6 | awk '/counter/ { for (i = 1; i <= NF; i++) if ($i == "packets") print $(i + 1) }')
+dropped=$(vt_nft_count hb6)
 ip netns exec "$(vt_ns sw)" nft delete table bridge hb6
 t_drop_end=$(vt_now)
 sleep 5
 
 # Fault 2: n2's heartbeat sender freezes (a host-side stall).
 t_stop=$(vt_now)
-kill -STOP "${PEER[2]}"
+kill -STOP "${VT_HEARTBEAT_PEER[2]}"
 sleep 5.5
-kill -CONT "${PEER[2]}"
+kill -CONT "${VT_HEARTBEAT_PEER[2]}"
 t_cont=$(vt_now)
 sleep 4
 vt_capture_stop
-for i in $NODES; do vt_stop "${PEER[$i]}"; done
+for i in $NODES; do vt_stop "${VT_HEARTBEAT_PEER[$i]}"; done
 
 # The longest gap of SRC -> DST's heartbeats at VANTAGE overlapping [T0, T1], from tcpdump's reading.
 gap() {
@@ -78,19 +70,17 @@ import sys
 t = sorted(float(line.split()[0]) for line in sys.stdin if ' IP6 ' in line)
 print('%.6f' % max([b - a for a, b in zip(t, t[1:]) if b >= $4 and a <= $5] or [0]))"
 }
-ge() { python3 -c "import sys; sys.exit(0 if float('$1') >= float('$2') else 1)"; }
-le() { python3 -c "import sys; sys.exit(0 if float('$1') <= float('$2') else 1)"; }
 
 vt_verify "switch dropped $dropped of n1's IPv6 heartbeats in 5.5 s" bash -c "[ ${dropped:-0} -ge 6 ]"
 g12=$(gap n2 "$NET:1" "$NET:2" "$t_drop" "$t_drop_end")
 g13=$(gap n3 "$NET:1" "$NET:3" "$t_drop" "$t_drop_end")
 vt_verify "receivers' captures: n1 -> n2 silent ${g12} s, n1 -> n3 silent ${g13} s (4.25 to 6.25 intervals)" \
-  bash -c "$(declare -f ge le); ge $g12 5.1 && le $g12 7.5 && ge $g13 5.1 && le $g13 7.5"
+  bash -c "$(declare -f vt_ge vt_le); vt_ge $g12 5.1 && vt_le $g12 7.5 && vt_ge $g13 5.1 && vt_le $g13 7.5"
 vt_verify "n1's own capture: its heartbeats kept leaving during the drop" \
   vt_frames_at_least 3 n1 "ip6 and udp port $PORT and src $NET:1 and dst $NET:2"
 g2=$(gap n2 "$NET:2" "$NET:1" "$t_stop" "$t_cont")
 vt_verify "n2's own capture: nothing left n2 for ${g2} s during the freeze" \
-  bash -c "$(declare -f ge le); ge $g2 5.3 && le $g2 7.4"
+  bash -c "$(declare -f vt_ge vt_le); vt_ge $g2 5.3 && vt_le $g2 7.4"
 
 stall_from=$(python3 -c "print($t_stop - 1.3)"); stall_to=$(python3 -c "print($t_cont + 0.5)")
 cat >"$VT_TMP/spec.json" <<JSON

@@ -33,20 +33,11 @@ vt_capture_start n1 eth0 n1
 vt_capture_start n2 eth0 n2
 vt_capture_start n3 any n3
 
-declare -A PEER
-for i in $NODES; do
-  peers=""; for j in $NODES; do [ "$i" = "$j" ] || peers="$peers $NET.$j"; done
-  # shellcheck disable=SC2086
-  vt_bg "n$i" "$VT_TMP/peer-n$i.log" python3 "$VT_ROOT/Scenarios/heartbeat_peer.py" "$NET.$i" $PORT $INTERVAL $peers
-  PEER[$i]=$VT_LAST_PID
-  vt_wait_log 5 "$VT_TMP/peer-n$i.log" sending || vt_fail "heartbeat peer on n$i did not start"
-  sleep 0.3
-done
+vt_heartbeat_mesh "$NET." $PORT $INTERVAL $NODES
 vt_log "heartbeats flowing; learning period (Vantage learns the interval from 8 gaps)"
 sleep 12
 
 # Fault 1: the network drops n1's heartbeats.
-nft_count() { ip netns exec "$(vt_ns sw)" nft list table bridge "$1" | awk '/counter/ { for (i = 1; i <= NF; i++) if ($i == "packets") print $(i + 1) }'; }
 t_drop=$(vt_now)
 vt_nft_sw "table bridge hbfull {
   chain forward {
@@ -55,7 +46,7 @@ vt_nft_sw "table bridge hbfull {
   }
 }"
 sleep 5.5
-full_dropped=$(nft_count hbfull)
+full_dropped=$(vt_nft_count hbfull)
 ip netns exec "$(vt_ns sw)" nft delete table bridge hbfull
 t_drop_end=$(vt_now)
 sleep 3
@@ -67,7 +58,7 @@ vt_nft_sw "table bridge hbhalf {
   }
 }"
 sleep 10
-half_dropped=$(nft_count hbhalf)
+half_dropped=$(vt_nft_count hbhalf)
 ip netns exec "$(vt_ns sw)" nft delete table bridge hbhalf
 t_partial_end=$(vt_now)
 vt_log "switch dropped $full_dropped of n1's heartbeats in 5.5 s, then $half_dropped in 10 s"
@@ -75,14 +66,14 @@ sleep 6
 
 # Fault 2: n2's heartbeat sender freezes (a host-side stall).
 t_stop=$(vt_now)
-kill -STOP "${PEER[2]}"
+kill -STOP "${VT_HEARTBEAT_PEER[2]}"
 sleep 5.5
-kill -CONT "${PEER[2]}"
+kill -CONT "${VT_HEARTBEAT_PEER[2]}"
 t_cont=$(vt_now)
 sleep 4
 t_end=$(vt_now)
 vt_capture_stop
-for i in $NODES; do vt_stop "${PEER[$i]}"; done
+for i in $NODES; do vt_stop "${VT_HEARTBEAT_PEER[$i]}"; done
 
 # The heartbeat times per stream and vantage, from the captures (tcpdump's own reading).
 times_json() {
@@ -108,19 +99,17 @@ print(sum(1 for x in t if $4 <= x <= $5))"; }
 gap() { python3 -c "
 import json; t = sorted(json.load(open('$VT_TMP/times.json')).get('$1 $2>$3', []))
 print('%.6f' % max([b - a for a, b in zip(t, t[1:]) if b >= $4 and a <= $5] or [0]))"; }
-ge() { python3 -c "import sys; sys.exit(0 if float('$1') >= float('$2') else 1)"; }
-le() { python3 -c "import sys; sys.exit(0 if float('$1') <= float('$2') else 1)"; }
 
 vt_verify "switch dropped n1's heartbeats: $full_dropped in 5.5 s (all), $half_dropped in 10 s (about half)" \
   bash -c "[ $full_dropped -ge 12 ] && [ $half_dropped -ge 5 ] && [ $half_dropped -le 20 ]"
 g12=$(gap n2 $NET.1 $NET.2 "$t_drop" "$t_drop_end"); g13=$(gap n3 $NET.1 $NET.3 "$t_drop" "$t_drop_end")
 vt_verify "receivers' captures: n1 -> n2 silent ${g12} s, n1 -> n3 silent ${g13} s during the drop" \
-  bash -c "$(declare -f ge); ge $g12 5.4 && ge $g13 5.4"
+  bash -c "$(declare -f vt_ge); vt_ge $g12 5.4 && vt_ge $g13 5.4"
 sent=$(hb n1 $NET.1 $NET.2 "$t_drop + 0.5" "$t_drop_end - 0.5")
 vt_verify "n1's own capture: its heartbeats to n2 kept leaving during the drop ($sent)" bash -c "[ $sent -ge 3 ]"
 g2=$(gap n2 $NET.2 $NET.1 "$t_stop" "$t_cont")
 vt_verify "n2's own capture: nothing left n2 for ${g2} s during the freeze" \
-  bash -c "$(declare -f ge le); ge $g2 5.3 && le $g2 7.4"
+  bash -c "$(declare -f vt_ge vt_le); vt_ge $g2 5.3 && vt_le $g2 7.4"
 others=$(hb n2 $NET.3 $NET.2 "$t_stop + 0.5" "$t_cont - 0.5")
 vt_verify "n2's capture: n3's heartbeats kept arriving during the freeze ($others)" bash -c "[ $others -ge 3 ]"
 

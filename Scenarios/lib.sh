@@ -306,3 +306,28 @@ vt_keepalived_pair() {
   vt_verify "gw2 entered BACKUP" vt_wait_log 15 "$VT_TMP/keepalived-gw2.log" "Entering BACKUP STATE"
   sleep 1.2
 }
+
+# vt_nft_count TABLE: packets counted by the `counter` of the switch's bridge table TABLE.
+vt_nft_count() {
+  ip netns exec "$(vt_ns sw)" nft list table bridge "$1" | awk '/counter/ { for (i = 1; i <= NF; i++) if ($i == "packets") print $(i + 1) }'
+}
+
+# vt_ge A B / vt_le A B: A >= B / A <= B for decimal numbers (conditions for vt_verify).
+vt_ge() { python3 -c "import sys; sys.exit(0 if float('$1') >= float('$2') else 1)"; }
+vt_le() { python3 -c "import sys; sys.exit(0 if float('$1') <= float('$2') else 1)"; }
+
+# vt_heartbeat_mesh PREFIX PORT INTERVAL NODE...: a heartbeat_peer.py on each host nNODE, bound
+# to PREFIX NODE (e.g. "10.40.3." or "fd00:40:6::" followed by the node number) and sending to
+# every other node every INTERVAL seconds; VT_HEARTBEAT_PEER[NODE] holds each peer's pid.
+declare -A VT_HEARTBEAT_PEER
+vt_heartbeat_mesh() {
+  local prefix=$1 port=$2 interval=$3 i j peers; shift 3
+  for i in "$@"; do
+    peers=()
+    for j in "$@"; do [ "$i" = "$j" ] || peers+=("$prefix$j"); done
+    vt_bg "n$i" "$VT_TMP/peer-n$i.log" python3 "$VT_ROOT/Scenarios/heartbeat_peer.py" "$prefix$i" "$port" "$interval" "${peers[@]}"
+    VT_HEARTBEAT_PEER[$i]=$VT_LAST_PID
+    vt_wait_log 5 "$VT_TMP/peer-n$i.log" sending || vt_fail "heartbeat peer on n$i did not start: $(cat "$VT_TMP/peer-n$i.log")"
+    sleep 0.3
+  done
+}
