@@ -203,13 +203,13 @@ public struct ClockAlignment: Sendable {
             }
             return seen.count
         }
+        let reaches = Dictionary(uniqueKeysWithValues: readable.map { ($0, reach($0)) })
         func score(_ vantage: Int) -> (Int, Int, Int) {
             let counts = readable.filter { $0 != vantage }.map { pairs[vantage]?[$0]?.count ?? 0 }
-            return (reach(vantage), counts.filter { $0 >= minimum }.count, counts.reduce(0, +))
+            return (reaches[vantage] ?? 1, counts.filter { $0 >= minimum }.count, counts.reduce(0, +))
         }
         guard let first = readable.first else { return 0 }
-        let widest = readable.map(reach).max() ?? 1
-        if reach(first) == widest { return first }
+        if reaches[first] == reaches.values.max() { return first }
         return readable.max { score($0) < score($1) || (score($0) == score($1) && $0 > $1) } ?? first
     }
 
