@@ -86,6 +86,9 @@ import VantageWire
             ("allow: [: nope\n", "not a valid configuration"),
             ("heartbeat: [\"udp/7000\"]\n", "unknown key heartbeat"),
             ("allow:\n  virtual_mac: [\"00:00:5e:00:01:33\"]\n", "allow: unknown key virtual_mac"),
+            ("groups:\n  - {protocol: vrrp, vrid: 51, routers: [{ip: 10.0.0.2, mac: \"02:aa:00:00:00:02\"}]}\n", "groups: unknown key vrid"),
+            ("groups:\n  - {protocol: vrrp, id: 51, routers: [{ip: 10.0.0.2, mac: \"02:aa:00:00:00:02\", prio: 150}]}\n",
+             "groups: routers: unknown key prio"),
         ]
         for (text, message) in cases {
             let config = directory.appendingPathComponent("vantage.yaml")

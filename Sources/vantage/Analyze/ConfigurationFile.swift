@@ -40,12 +40,16 @@ struct ConfigurationFile: Decodable {
         struct Router: Decodable {
             var ip: String
             var mac: String
+
+            enum CodingKeys: String, CodingKey, CaseIterable { case ip, mac }
         }
 
         var `protocol`: String
         var id: UInt16
         var vlan: UInt16?
         var routers: [Router]
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case `protocol`, id, vlan, routers }
     }
 
     var allow: Allow?
@@ -73,18 +77,19 @@ struct ConfigurationFile: Decodable {
         } catch {
             throw Problem(description: "\(path): cannot be read: \(error.localizedDescription)")
         }
+        try rejectUnknownKeys(text, path: path)
         let file: ConfigurationFile
         do {
             file = try YAMLDecoder().decode(ConfigurationFile.self, from: text)
         } catch {
             throw Problem(description: "\(path): not a valid configuration: \(error)")
         }
-        try rejectUnknownKeys(text, path: path)
         return try file.configuration(path: path)
     }
 
     /// A misspelt key (`heartbeat:` for `heartbeats:`) would otherwise be ignored without a word
-    /// and silently leave a check at its default: top-level and `allow:` keys must be known.
+    /// and silently leave a check at its default: every key of every section must be known
+    /// (`thresholds:` is checked against the kinds and tunables later).
     private static func rejectUnknownKeys(_ text: String, path: String) throws {
         guard let top = (try? Yams.load(yaml: text)) as? [String: Any] else { return }
         func check(_ keys: some Sequence<String>, known: [String], in section: String) throws {
@@ -95,6 +100,12 @@ struct ConfigurationFile: Decodable {
         try check(top.keys, known: CodingKeys.allCases.map(\.rawValue), in: "")
         if let allow = top["allow"] as? [String: Any] {
             try check(allow.keys, known: Allow.CodingKeys.allCases.map(\.rawValue), in: "allow: ")
+        }
+        for group in top["groups"] as? [[String: Any]] ?? [] {
+            try check(group.keys, known: Group.CodingKeys.allCases.map(\.rawValue), in: "groups: ")
+            for router in group["routers"] as? [[String: Any]] ?? [] {
+                try check(router.keys, known: Group.Router.CodingKeys.allCases.map(\.rawValue), in: "groups: routers: ")
+            }
         }
     }
 
