@@ -26,11 +26,7 @@ for i in $NODES; do
   vt_exec "n$i" sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0 net.ipv6.conf.eth0.accept_ra=0
   vt_exec "n$i" ip addr add "$NET:$i/64" dev eth0 nodad
 done
-for i in $NODES; do
-  for j in $NODES; do
-    [ "$i" = "$j" ] || vt_exec "n$i" ip -6 neigh replace "$NET:$j" lladdr "02:aa:36:00:00:0$j" dev eth0 nud permanent
-  done
-done
+vt_static_mesh "$NET:" 02:aa:36:00:00:0 $NODES
 vt_capture_start n1 eth0 n1
 vt_capture_start n2 eth0 n2
 vt_capture_start n3 any n3
@@ -54,22 +50,14 @@ t_drop_end=$(vt_now)
 sleep 5
 
 # Fault 2: n2's heartbeat sender freezes (a host-side stall).
-t_stop=$(vt_now)
-kill -STOP "${VT_HEARTBEAT_PEER[2]}"
-sleep 5.5
-kill -CONT "${VT_HEARTBEAT_PEER[2]}"
-t_cont=$(vt_now)
+vt_freeze "${VT_HEARTBEAT_PEER[2]}" 5.5
+t_stop=$VT_FREEZE_START t_cont=$VT_FREEZE_END
 sleep 4
 vt_capture_stop
 for i in $NODES; do vt_stop "${VT_HEARTBEAT_PEER[$i]}"; done
 
 # The longest gap of SRC -> DST's heartbeats at VANTAGE overlapping [T0, T1], from tcpdump's reading.
-gap() {
-  tcpdump -tt -nn -r "$VT_TMP/$1.pcap" "ip6 and udp port $PORT and src $2 and dst $3" 2>/dev/null | python3 -c "
-import sys
-t = sorted(float(line.split()[0]) for line in sys.stdin if ' IP6 ' in line)
-print('%.6f' % max([b - a for a, b in zip(t, t[1:]) if b >= $4 and a <= $5] or [0]))"
-}
+gap() { vt_longest_gap "$1" "ip6 and udp port $PORT and src $2 and dst $3" "$4" "$5"; }
 
 vt_verify "switch dropped $dropped of n1's IPv6 heartbeats in 5.5 s" bash -c "[ ${dropped:-0} -ge 6 ]"
 g12=$(gap n2 "$NET:1" "$NET:2" "$t_drop" "$t_drop_end")

@@ -24,11 +24,7 @@ INTERVAL=1.2
 NODES="1 2 3 4"
 vt_switch_quiet
 for i in $NODES; do vt_host_quiet "n$i" "$NET.$i/24" "02:aa:03:00:00:0$i"; done
-for i in $NODES; do
-  for j in $NODES; do
-    [ "$i" = "$j" ] || vt_exec "n$i" ip neigh replace "$NET.$j" lladdr "02:aa:03:00:00:0$j" dev eth0 nud permanent
-  done
-done
+vt_static_mesh "$NET." 02:aa:03:00:00:0 $NODES
 vt_capture_start n1 eth0 n1
 vt_capture_start n2 eth0 n2
 vt_capture_start n3 any n3
@@ -65,62 +61,38 @@ vt_log "switch dropped $full_dropped of n1's heartbeats in 5.5 s, then $half_dro
 sleep 6
 
 # Fault 2: n2's heartbeat sender freezes (a host-side stall).
-t_stop=$(vt_now)
-kill -STOP "${VT_HEARTBEAT_PEER[2]}"
-sleep 5.5
-kill -CONT "${VT_HEARTBEAT_PEER[2]}"
-t_cont=$(vt_now)
+vt_freeze "${VT_HEARTBEAT_PEER[2]}" 5.5
+t_stop=$VT_FREEZE_START t_cont=$VT_FREEZE_END
 sleep 4
 t_end=$(vt_now)
 vt_capture_stop
 for i in $NODES; do vt_stop "${VT_HEARTBEAT_PEER[$i]}"; done
 
-# The heartbeat times per stream and vantage, from the captures (tcpdump's own reading).
-times_json() {
-  for v in n1 n2 n3; do
-    tcpdump -tt -nn -r "$VT_TMP/$v.pcap" "udp port $PORT" 2>/dev/null | sed "s/^/$v /"
-  done | python3 -c '
-import json, re, sys
-out = {}
-for line in sys.stdin:
-    m = re.match(r"(\S+) (\d+\.\d+) .*IP (\d+\.\d+\.\d+\.\d+)\.\d+ > (\d+\.\d+\.\d+\.\d+)\.\d+: UDP", line)
-    if m:
-        v, t, s, d = m.groups()
-        out.setdefault("%s %s>%s" % (v, s, d), []).append(float(t))
-json.dump(out, sys.stdout)'
-}
-times_json >"$VT_TMP/times.json"
-# hb VANTAGE SRC DST T0 T1: heartbeats of SRC -> DST captured at VANTAGE within [T0, T1].
-hb() { python3 -c "
-import json; t = json.load(open('$VT_TMP/times.json')).get('$1 $2>$3', [])
-print(sum(1 for x in t if $4 <= x <= $5))"; }
-# gap VANTAGE SRC DST T0 T1: the longest gap between heartbeats of SRC -> DST at VANTAGE that
-# overlaps [T0, T1].
-gap() { python3 -c "
-import json; t = sorted(json.load(open('$VT_TMP/times.json')).get('$1 $2>$3', []))
-print('%.6f' % max([b - a for a, b in zip(t, t[1:]) if b >= $4 and a <= $5] or [0]))"; }
+# hb VANTAGE SRC DST T0 T1: heartbeats of SRC -> DST captured at VANTAGE within [T0, T1];
+# gap VANTAGE SRC DST T0 T1: the longest gap between them that overlaps [T0, T1].
+hb() { vt_frames_between "$1" "$4" "$5" "udp port $PORT and src $2 and dst $3"; }
+gap() { vt_longest_gap "$1" "udp port $PORT and src $2 and dst $3" "$4" "$5"; }
+plus() { python3 -c "print($1 + ($2))"; }
 
 vt_verify "switch dropped n1's heartbeats: $full_dropped in 5.5 s (all), $half_dropped in 10 s (about half)" \
   bash -c "[ $full_dropped -ge 12 ] && [ $half_dropped -ge 5 ] && [ $half_dropped -le 20 ]"
 g12=$(gap n2 $NET.1 $NET.2 "$t_drop" "$t_drop_end"); g13=$(gap n3 $NET.1 $NET.3 "$t_drop" "$t_drop_end")
 vt_verify "receivers' captures: n1 -> n2 silent ${g12} s, n1 -> n3 silent ${g13} s during the drop" \
   bash -c "$(declare -f vt_ge); vt_ge $g12 5.4 && vt_ge $g13 5.4"
-sent=$(hb n1 $NET.1 $NET.2 "$t_drop + 0.5" "$t_drop_end - 0.5")
+sent=$(hb n1 $NET.1 $NET.2 "$(plus "$t_drop" 0.5)" "$(plus "$t_drop_end" -0.5)")
 vt_verify "n1's own capture: its heartbeats to n2 kept leaving during the drop ($sent)" bash -c "[ $sent -ge 3 ]"
 g2=$(gap n2 $NET.2 $NET.1 "$t_stop" "$t_cont")
 vt_verify "n2's own capture: nothing left n2 for ${g2} s during the freeze" \
   bash -c "$(declare -f vt_ge vt_le); vt_ge $g2 5.3 && vt_le $g2 7.4"
-others=$(hb n2 $NET.3 $NET.2 "$t_stop + 0.5" "$t_cont - 0.5")
+others=$(hb n2 $NET.3 $NET.2 "$(plus "$t_stop" 0.5)" "$(plus "$t_cont" -0.5)")
 vt_verify "n2's capture: n3's heartbeats kept arriving during the freeze ($others)" bash -c "[ $others -ge 3 ]"
 
 # The worst gap of n1's streams at the receivers, and the rung it reaches (2/4/6 intervals +
 # 0.25 tolerance), as the captures show it.
+w12=$(gap n2 $NET.1 $NET.2 "$(plus "$t_drop" -1)" "$(plus "$t_partial_end" 1)")
+w13=$(gap n3 $NET.1 $NET.3 "$(plus "$t_drop" -1)" "$(plus "$t_partial_end" 1)")
 read -r worst1 rung1 sev1 < <(python3 -c "
-import json; d = json.load(open('$VT_TMP/times.json')); w = 0
-for key in ('n2 $NET.1>$NET.2', 'n3 $NET.1>$NET.3'):
-    t = sorted(d.get(key, []))
-    w = max([w] + [b - a for a, b in zip(t, t[1:]) if b >= $t_drop - 1 and a <= $t_partial_end + 1])
-i = w / $INTERVAL
+w = max($w12, $w13); i = w / $INTERVAL
 rung, sev = ('failed', 'critical') if i >= 6.25 else ('unreachable', 'warning') if i >= 4.25 else ('lost', 'info')
 print('%.6f %s %s' % (w, rung, sev))")
 vt_log "captures: n1's worst gap ${worst1} s -> rung $rung1 ($sev1)"

@@ -269,9 +269,7 @@ vt_peers() { local host=$1; shift; vt_exec "$host" python3 "$VT_ROOT/Scenarios/p
 
 # vt_frames_since NAME T FILTER: how many frames of vantage NAME matching FILTER were captured
 # at or after epoch time T.
-vt_frames_since() {
-  tcpdump -tt -nn -r "$VT_TMP/$1.pcap" "$3" 2>/dev/null | awk -v t="$2" '$1 >= t' | wc -l
-}
+vt_frames_since() { vt_frames_between "$1" "$2" 1e18 "$3"; }
 
 # vt_frames_since_at_least N NAME T FILTER / vt_frames_since_none NAME T FILTER: for vt_verify.
 vt_frames_since_at_least() { [ "$(vt_frames_since "$2" "$3" "$4")" -ge "$1" ]; }
@@ -330,4 +328,40 @@ vt_heartbeat_mesh() {
     vt_wait_log 5 "$VT_TMP/peer-n$i.log" sending || vt_fail "heartbeat peer on n$i did not start: $(cat "$VT_TMP/peer-n$i.log")"
     sleep 0.3
   done
+}
+
+# vt_static_mesh PREFIX MAC_PREFIX NODE...: on each host nNODE, a permanent neighbour entry for
+# every other node's PREFIX NODE at MAC_PREFIX NODE (IPv4 or IPv6: no ARP/NDP for them at all).
+vt_static_mesh() {
+  local prefix=$1 mac_prefix=$2 i j; shift 2
+  for i in "$@"; do
+    for j in "$@"; do
+      [ "$i" = "$j" ] || vt_exec "n$i" ip neigh replace "$prefix$j" lladdr "$mac_prefix$j" dev eth0 nud permanent
+    done
+  done
+}
+
+# vt_freeze PID SECONDS: stops process PID (SIGSTOP) for SECONDS, then continues it; the epoch
+# times of the stop and the continue are left in VT_FREEZE_START and VT_FREEZE_END.
+vt_freeze() {
+  VT_FREEZE_START=$(vt_now)
+  kill -STOP "$1"
+  sleep "$2"
+  kill -CONT "$1"
+  VT_FREEZE_END=$(vt_now)
+}
+
+# vt_frames_between NAME T0 T1 FILTER: how many frames of vantage NAME matching FILTER were
+# captured within epoch times [T0, T1].
+vt_frames_between() {
+  tcpdump -tt -nn -r "$VT_TMP/$1.pcap" "$4" 2>/dev/null | awk -v a="$2" -v b="$3" '$1 >= a && $1 <= b' | wc -l
+}
+
+# vt_longest_gap NAME FILTER T0 T1: the longest time (s, 6 decimals) between consecutive frames of
+# vantage NAME matching FILTER, among the gaps that overlap epoch times [T0, T1] (0 without any).
+vt_longest_gap() {
+  tcpdump -tt -nn -r "$VT_TMP/$1.pcap" "$2" 2>/dev/null | python3 -c "
+import sys
+t = sorted(float(line.split()[0]) for line in sys.stdin if line.strip())
+print('%.6f' % max([b - a for a, b in zip(t, t[1:]) if b >= $3 and a <= $4] or [0]))"
 }
